@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { registerRun } from './commands/run';
+import { registerSimulate } from './commands/simulate';
+import { registerTrain } from './commands/train';
 
 const program = new Command()
   .name('marquee')
@@ -11,5 +13,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerRun(program);
+registerTrain(program);
+registerSimulate(program);
 
 await program.parseAsync(process.argv);
