@@ -1,12 +1,35 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { relative } from 'node:path';
+import { ConfigError, loadConfig, type RunOptions } from '../config';
+import { runLocal } from '../session';
 
-/** `marquee run [inputs...]`: the embedded local runtime (placeholder until the foundation lands). */
+/** `marquee run [inputs...]`: the embedded local runtime (also `npm start`). */
 export function registerRun(program: Command): void {
   program
     .command('run', { isDefault: true })
-    .description('analyse, prioritise and encode uploads locally with ffmpeg')
-    .argument('[inputs...]', 'files or folders; none = a generated sample workload')
-    .action(() => {
-      throw new Error('not yet implemented');
+    .description('analyse, prioritise, encode (ffmpeg), verify and publish uploads locally; no inputs = a generated sample workload')
+    .argument('[inputs...]', 'video files or folders (a `<name>.json` sidecar next to a file carries its business metadata)')
+    .option('-o, --out <dir>', 'output folder: <out>/<jobId>/ renditions, HLS, job.json; <out>/report.json; the job database (env MARQUEE_OUT)', 'marquee-out')
+    .addOption(new Option('-w, --workers <n>', 'concurrent ffmpeg encodes (env MARQUEE_WORKERS; default: half the cores)'))
+    .addOption(new Option('--threads <n>', 'threads per ffmpeg (default: cores / workers)'))
+    .option('--vmaf-model <path>', 'libvmaf .pkl model: adds VMAF to verification (env MARQUEE_VMAF_MODEL)')
+    .option('--no-quality', 'skip PSNR/SSIM/VMAF measurement while verifying (outputs are still probed)')
+    .addOption(new Option('--attempts <n>', 'encode attempts per job before it fails').default('2'))
+    .option('--fresh', 'forget previous runs in <out> (database, job outputs, sample clips) and start over')
+    .option('--json', 'print report.json to stdout (log lines go to stderr)')
+    .action(async (inputs: string[], opts: RunOptions) => {
+      let config;
+      try {
+        config = loadConfig(opts);
+      } catch (err) {
+        if (err instanceof ConfigError) program.error(`error: ${err.message}`, { exitCode: 2 });
+        throw err;
+      }
+      const result = await runLocal(inputs, config, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        cwdRelative: (p) => relative(process.cwd(), p) || '.',
+      });
+      process.exitCode = result.exitCode;
     });
 }

@@ -1,0 +1,159 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { MarqueeError } from '../core/errors';
+import { isTerminal } from '../core/job';
+import { LocalFfmpegEncoder } from '../media/encode';
+import { FfprobeProber } from '../media/probe';
+import { FfmpegQualityMeter } from '../media/quality';
+import type { ContentAnalyzer } from '../ports';
+import { systemClock } from '../ports';
+import type { LocalConfig } from './config';
+import { openDb } from './db';
+import { discoverUploads } from './ingest';
+import { EncodeLedger } from './ledger';
+import { barProgress, plainProgress, type ProgressView } from './progress';
+import { ProvisionalAnalyzer } from './provisional-analyzer';
+import { SqliteWorkQueue } from './queue';
+import { buildRunReport, formatRunReport, writeRunReport, type RunReport } from './report';
+import { LocalRuntime } from './runtime';
+import { ensureSampleWorkload } from './samples';
+import { SqliteJobStore } from './store';
+
+/** Another `marquee run` is using the same output folder. */
+export class OutputFolderBusyError extends MarqueeError {}
+
+export interface SessionIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** How to show a path to the user (relative to where they ran the command). */
+  cwdRelative: (p: string) => string;
+  /** Signals that stop the run cleanly (default SIGINT, SIGTERM). */
+  stopSignals?: NodeJS.Signals[];
+  analyzer?: ContentAnalyzer;
+}
+
+export interface SessionResult {
+  exitCode: number;
+  report: RunReport;
+}
+
+/** Hold `<out>/.lock` so two runs never drive the same job table; a lock left by a dead process is taken over. */
+function acquireLock(outDir: string): () => void {
+  const path = join(outDir, '.lock');
+  if (existsSync(path)) {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    let alive = false;
+    if (pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive) throw new OutputFolderBusyError(`another marquee run (pid ${pid}) is using ${outDir}; wait for it or use --out <other dir>`);
+  }
+  writeFileSync(path, String(process.pid));
+  return () => rmSync(path, { force: true });
+}
+
+/** `--fresh`: remove what earlier runs left in the output folder (only Marquee's own files). */
+function forget(outDir: string): void {
+  const dbPath = join(outDir, 'marquee.db');
+  if (existsSync(dbPath)) {
+    const db = openDb(dbPath);
+    const ids = db.prepare<[], { id: string }>('SELECT id FROM jobs').all().map((r) => r.id);
+    db.close();
+    for (const id of ids) rmSync(join(outDir, id), { recursive: true, force: true });
+  }
+  for (const f of ['marquee.db', 'marquee.db-wal', 'marquee.db-shm', 'report.json', 'samples']) rmSync(join(outDir, f), { recursive: true, force: true });
+}
+
+/**
+ * One `marquee run`: make the sample workload when there are no inputs, ingest, resume whatever an
+ * earlier run left unfinished, run everything to a terminal state, print and write the report.
+ * Exit code 0 when every job is terminal (rejections included), 130 when stopped by a signal.
+ */
+export async function runLocal(inputs: readonly string[], config: LocalConfig, io: SessionIo): Promise<SessionResult> {
+  const started = performance.now();
+  const clock = systemClock;
+  const outDir = config.outDir;
+  const toOut = config.json ? io.stderr : io.stdout;
+  const print = (line: string) => toOut.write(line.endsWith('\n') ? line : `${line}\n`);
+  if (config.fresh) forget(outDir);
+  mkdirSync(outDir, { recursive: true });
+  const release = acquireLock(outDir);
+  const db = openDb(config.dbPath);
+  const view: ProgressView = !config.json && toOut.isTTY ? barProgress(toOut) : plainProgress(print);
+  const controller = new AbortController();
+  const signals = io.stopSignals ?? ['SIGINT', 'SIGTERM'];
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.exit(130);
+    }
+    view.log(`${sig}: stopping — cancelling running encodes; run the same command again to resume (again to force quit)`);
+    controller.abort();
+  };
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    const store = new SqliteJobStore(db);
+    const queue = new SqliteWorkQueue(db, { clock });
+    const ledger = new EncodeLedger(db);
+
+    let given = [...inputs];
+    if (given.length === 0) {
+      view.log(`no inputs: running the sample workload in ${io.cwdRelative(config.samplesDir)}`);
+      await ensureSampleWorkload(config.samplesDir, clock.now(), (l) => view.log(l));
+      given = [io.cwdRelative(config.samplesDir)];
+    }
+    // Never ingest our own outputs when a folder that holds the output folder is given.
+    const samples = resolve(config.samplesDir) + sep;
+    const uploads = (await discoverUploads(given)).filter((u) => !(u.path.startsWith(outDir + sep) && !u.path.startsWith(samples)));
+
+    const unfinishedBefore = (await store.list()).filter((j) => !isTerminal(j.status)).map((j) => j.id);
+    const runtime = new LocalRuntime({
+      outDir,
+      store,
+      queue,
+      ledger,
+      analyzer: io.analyzer ?? new ProvisionalAnalyzer(),
+      encoder: new LocalFfmpegEncoder({ threads: config.threadsPerWorker }),
+      prober: new FfprobeProber(),
+      ...(config.measureQuality ? { quality: new FfmpegQualityMeter({ ...(config.vmafModel ? { vmafModelPath: config.vmafModel } : {}), threads: config.threadsPerWorker }) } : {}),
+      clock,
+      workers: config.workers,
+      maxAttempts: config.maxAttempts,
+      onEvent: (e) => view.onEvent(e),
+    });
+    const ingested = await runtime.ingest(uploads);
+    const resumed = unfinishedBefore.filter((id) => !ingested.some((j) => j.id === id));
+    if (resumed.length > 0) view.log(`resuming ${resumed.length} unfinished job(s) from an earlier run`);
+    view.log(`${ingested.length} upload(s); ${config.workers} worker(s) × ${config.threadsPerWorker} thread(s); output in ${io.cwdRelative(outDir)}`);
+
+    const { interrupted } = await runtime.run(controller.signal);
+    view.stop();
+
+    const ids = [...new Set([...ingested.map((j) => j.id), ...unfinishedBefore])];
+    const jobs = (await Promise.all(ids.map((id) => store.get(id)))).filter((j) => j !== undefined);
+    const report = buildRunReport({
+      jobs,
+      inputs: new Map(ids.map((id) => [id, store.inputOf(id) ?? id])),
+      attempts: ledger.attempts(),
+      outDir,
+      wallSec: (performance.now() - started) / 1000,
+      workers: config.workers,
+      interrupted,
+      now: clock.now(),
+    });
+    await writeRunReport(join(outDir, 'report.json'), report);
+    if (config.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else print(`\n${formatRunReport(report)}\nreport: ${io.cwdRelative(join(outDir, 'report.json'))}`);
+    const allTerminal = jobs.every((j) => isTerminal(j.status));
+    return { exitCode: interrupted ? 130 : allTerminal ? 0 : 1, report };
+  } finally {
+    view.stop();
+    for (const s of signals) process.off(s, onSignal);
+    db.close();
+    release();
+  }
+}
