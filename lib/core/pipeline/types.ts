@@ -1,0 +1,142 @@
+import type { Backend, Decision } from '../types';
+
+/**
+ * The stages a title goes through after upload. `join` concatenates the closed-GOP chunks of a
+ * chunked rendition (a stream copy, no re-encode); it only exists for chunked renditions.
+ */
+export const STAGES = ['analyse', 'encode', 'join', 'package', 'qc', 'publish'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** The kind of machine a task needs: encodes routed to a GPU backend need a GPU worker. */
+export type WorkerClass = 'cpu' | 'gpu';
+
+/** One time range of a chunked rendition, on GOP boundaries of the rendition's frame rate. */
+export interface ChunkRange {
+  index: number;
+  count: number;
+  startSec: number;
+  durationSec: number;
+  /** First frame of the chunk (at the rendition's frame rate). */
+  startFrame: number;
+  frames: number;
+}
+
+export type TaskStatus = 'pending' | 'running' | 'done' | 'failed';
+
+/** A unit of work in a title's pipeline: a node of its task graph. */
+export interface PipelineTask {
+  /** Unique within the graph, e.g. `job-1/encode/2160p-hevc#3`. */
+  id: string;
+  jobId: string;
+  stage: Stage;
+  /** Renditions this task produces or handles (several for a grouped encode, all for package/qc/publish). */
+  renditionIds: string[];
+  /** Set on chunk encodes. */
+  chunk?: ChunkRange;
+  /** Where it runs; encodes are routed per format, other stages run on CPU workers. */
+  backend: Backend;
+  workerClass: WorkerClass;
+  /** Expected wall seconds on that backend, overheads included. */
+  costSec: number;
+  /** Ids of tasks that must be done first. */
+  dependsOn: string[];
+  status: TaskStatus;
+  /** Failed attempts so far. */
+  attempts: number;
+}
+
+/** A title's pipeline: its tasks and the decisions taken when it was planned or run. */
+export interface TaskGraph {
+  jobId: string;
+  tasks: PipelineTask[];
+  decisions: Decision[];
+  /** Set when a task ran out of attempts: the title fails with this cause. */
+  failedTaskId?: string;
+}
+
+/** Per-task overheads of a distributed pipeline, in wall seconds (documented in docs/pipeline.md). */
+export interface PipelineOverheads {
+  /** Queue hop, container/process start and input open for every task. */
+  dispatchSec: number;
+  /** Extra per chunk: accurate seek into the source and encoder warm-up (lookahead refill). */
+  chunkStartSec: number;
+  /** Join: fixed part, plus a stream copy proportional to the output duration. */
+  joinFixedSec: number;
+  joinSecPerSourceSec: number;
+}
+
+/** Costs of the non-encode stages, identical for the monolithic and the multi-stage pipeline. */
+export interface StageCosts {
+  analyseFixedSec: number;
+  analyseSecPerSourceSec: number;
+  /** Packaging (HLS/DASH segmenting, muxing) per rendition per source second. */
+  packageSecPerRenditionSourceSec: number;
+  packageFixedSec: number;
+  /** Sampled quality measurement per rendition per source second. */
+  qcSecPerRenditionSourceSec: number;
+  qcFixedSec: number;
+  publishSec: number;
+}
+
+/** The knobs of format-specific parallelism. */
+export interface PipelinePolicy {
+  /** Titles at least this long are chunked (every rendition that is not grouped). */
+  chunkLongTitleSec: number;
+  /** Renditions at least this tall (4K) are chunked whatever the title length. */
+  chunkMinHeight: number;
+  /** Aimed-at chunk length; rounded up to a whole number of GOPs. */
+  targetChunkSec: number;
+  /** A chunk is never shorter than this (the last one may be). */
+  minChunkSec: number;
+  maxChunks: number;
+  /**
+   * A chunk must carry at least this multiple of its own overhead (chunk start + dispatch) in
+   * encode work; cheap renditions get fewer chunks, or none.
+   */
+  minChunkWorkFactor: number;
+  /** Renditions at most this tall on a CPU backend are grouped into one encode task (one decode, many outputs). */
+  groupMaxHeight: number;
+  /**
+   * Share of a grouped rung's encode cost saved by sharing the decode and scale chain with the
+   * group's largest rung (one ffmpeg process, several outputs).
+   */
+  groupSharedShare: number;
+  /** Renditions at least this tall with a GPU-encodable codec go to a GPU backend when one exists. */
+  gpuMinHeight: number;
+  /** Attempts per task before the title fails (a failed chunk retries that chunk only). */
+  maxAttempts: number;
+  overheads: PipelineOverheads;
+  stageCosts: StageCosts;
+}
+
+export const DEFAULT_OVERHEADS: PipelineOverheads = {
+  dispatchSec: 3,
+  chunkStartSec: 4,
+  joinFixedSec: 3,
+  joinSecPerSourceSec: 0.01,
+};
+
+export const DEFAULT_STAGE_COSTS: StageCosts = {
+  analyseFixedSec: 5,
+  analyseSecPerSourceSec: 0.05,
+  packageFixedSec: 2,
+  packageSecPerRenditionSourceSec: 0.01,
+  qcFixedSec: 2,
+  qcSecPerRenditionSourceSec: 0.02,
+  publishSec: 1,
+};
+
+export const DEFAULT_PIPELINE_POLICY: PipelinePolicy = {
+  chunkLongTitleSec: 600,
+  chunkMinHeight: 2160,
+  targetChunkSec: 60,
+  minChunkSec: 10,
+  maxChunks: 32,
+  minChunkWorkFactor: 10,
+  groupMaxHeight: 360,
+  groupSharedShare: 0.3,
+  gpuMinHeight: 2160,
+  maxAttempts: 3,
+  overheads: DEFAULT_OVERHEADS,
+  stageCosts: DEFAULT_STAGE_COSTS,
+};

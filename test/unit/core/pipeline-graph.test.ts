@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_PIPELINE_POLICY,
+  DEFAULT_PIPELINE_POLICY as P,
+  buildTaskGraph,
+  completeTask,
+  criticalPathSec,
+  failTask,
+  isComplete,
+  monolithicCostSec,
+  readyTasks,
+  startTask,
+  totalWorkSec,
+  type TaskGraph,
+} from '../../../lib/core/pipeline';
+import type { Backend } from '../../../lib/core/types';
+import { aPremiumLadder, aRendition, pixelCost } from './pipeline-fixtures';
+
+const FLEET: Backend[] = ['batch-cpu', 'batch-gpu'];
+
+function aGraph(over: { durationSec?: number; available?: Backend[]; includeAnalyse?: boolean } = {}): TaskGraph {
+  const durationSec = over.durationSec ?? 1200;
+  return buildTaskGraph({ jobId: 'job-1', durationSec, ladder: aPremiumLadder(), available: over.available ?? FLEET, encodeCost: pixelCost(durationSec), now: 1000, includeAnalyse: over.includeAnalyse ?? true });
+}
+
+/** Run every task to completion, in dependency order, failing the tasks `fails` names once. */
+function drive(graph: TaskGraph, fails: (id: string, attempts: number) => boolean = () => false): { graph: TaskGraph; runs: string[] } {
+  const runs: string[] = [];
+  let g = graph;
+  for (let guard = 0; guard < 1000 && !isComplete(g) && !g.failedTaskId; guard++) {
+    const next = readyTasks(g)[0];
+    if (!next) break;
+    g = startTask(g, next.id);
+    runs.push(next.id);
+    g = fails(next.id, next.attempts) ? failTask(g, next.id, 2000, 'encoder crashed').graph : completeTask(g, next.id);
+  }
+  return { graph: g, runs };
+}
+
+describe('task graph of a title', () => {
+  it('splits a long 4K title into closed-GOP chunks encoded in parallel and joined', () => {
+    const g = aGraph({ durationSec: 1200 });
+    const chunks = g.tasks.filter((t) => t.chunk && t.renditionIds[0] === '2160p-hevc');
+    expect(chunks.length).toBeGreaterThanOrEqual(8);
+    const perChunk = P.overheads.chunkStartSec + P.overheads.dispatchSec;
+    for (const c of chunks.slice(0, -1)) expect(c.costSec - perChunk).toBeGreaterThanOrEqual(P.minChunkWorkFactor * perChunk * 0.9);
+    for (const c of chunks) expect((c.chunk!.startFrame % (2 * 30))).toBe(0);
+    expect(chunks.reduce((a, c) => a + c.chunk!.frames, 0)).toBe(1200 * 30);
+    const join = g.tasks.find((t) => t.stage === 'join' && t.renditionIds[0] === '2160p-hevc')!;
+    expect(join.dependsOn.sort()).toEqual(chunks.map((c) => c.id).sort());
+    expect(g.decisions.some((d) => d.kind === 'pipeline' && d.action === `chunk 2160p-hevc ×${chunks.length}`)).toBe(true);
+  });
+
+  it('leaves cheap rungs of a long title unchunked and groups them', () => {
+    const g = aGraph({ durationSec: 1200 });
+    expect(g.tasks.some((t) => t.chunk && t.renditionIds[0] === '240p-h264')).toBe(false);
+    expect(g.tasks.find((t) => t.id.includes('group:'))?.renditionIds).toEqual(['240p-h264', '360p-h264']);
+  });
+
+  it('chunks a short 4K rendition but leaves short HD renditions whole', () => {
+    const g = aGraph({ durationSec: 300, available: ['batch-cpu'] });
+    expect(g.tasks.filter((t) => t.chunk && t.renditionIds[0] === '2160p-hevc').length).toBeGreaterThanOrEqual(2);
+    expect(g.tasks.filter((t) => t.stage === 'encode' && t.renditionIds[0] === '1080p-h264')).toHaveLength(1);
+  });
+
+  it('does not chunk a rendition with open GOPs, and says why', () => {
+    const ladder = [aRendition({ height: 2160, codec: 'hevc', closedGop: false })];
+    const g = buildTaskGraph({ jobId: 'j', durationSec: 1200, ladder, available: FLEET, encodeCost: pixelCost(1200), now: 0 });
+    expect(g.tasks.filter((t) => t.stage === 'encode')).toHaveLength(1);
+    expect(g.tasks.some((t) => t.stage === 'join')).toBe(false);
+  });
+
+  it('groups the cheap mobile rungs into one task that costs less than encoding them apart', () => {
+    const g = aGraph({ durationSec: 120 });
+    const group = g.tasks.find((t) => t.renditionIds.length === 2 && t.stage === 'encode')!;
+    expect(group.renditionIds).toEqual(['240p-h264', '360p-h264']);
+    const apart = pixelCost(120)(aRendition({ height: 240 }), 'batch-cpu') + pixelCost(120)(aRendition({ height: 360 }), 'batch-cpu');
+    expect(group.costSec - DEFAULT_PIPELINE_POLICY.overheads.dispatchSec).toBeLessThan(apart);
+    expect(g.decisions.find((d) => d.action.startsWith('group'))?.expectedGainSec).toBeGreaterThan(0);
+  });
+
+  it('runs package, QC and publish after every encode, in that order', () => {
+    const { graph, runs } = drive(aGraph({ durationSec: 120 }));
+    expect(isComplete(graph)).toBe(true);
+    const at = (stage: string) => runs.findIndex((id) => id.includes(`/${stage}/`));
+    expect(at('analyse')).toBe(0);
+    expect(runs.slice(-3).map((id) => id.split('/')[1])).toEqual(['package', 'qc', 'publish']);
+    expect(runs.filter((id) => id.includes('/encode/') || id.includes('/join/')).every((id) => runs.indexOf(id) < at('package'))).toBe(true);
+  });
+
+  it('shortens a long 4K title\'s critical path well below the monolithic run, at a modest overhead in machine time', () => {
+    const g = aGraph({ durationSec: 1200 });
+    const mono = monolithicCostSec({ jobId: 'job-1', durationSec: 1200, ladder: aPremiumLadder(), encodeCost: pixelCost(1200), includeAnalyse: true }, ['batch-gpu', 'batch-cpu']);
+    expect(criticalPathSec(g)).toBeLessThan(mono / 3);
+    expect(totalWorkSec(g)).toBeLessThan(mono * 1.15);
+  });
+
+  it('refuses to start a task whose dependencies are not done, or to finish one that is not running', () => {
+    const g = aGraph({ durationSec: 120 });
+    const publish = g.tasks.find((t) => t.stage === 'publish')!;
+    expect(() => startTask(g, publish.id)).toThrow(/not ready/);
+    expect(() => completeTask(g, publish.id)).toThrow(/not running/);
+    expect(() => failTask(g, publish.id, 0, 'x')).toThrow(/not running/);
+    expect(() => startTask(g, 'nope')).toThrow(/not in the graph/);
+  });
+});
+
+describe('retries', () => {
+  it('a failure of one chunk retries that chunk only', () => {
+    const g = aGraph({ durationSec: 1200 });
+    const victim = g.tasks.find((t) => t.chunk?.index === 3 && t.renditionIds[0] === '2160p-hevc')!.id;
+    const { graph, runs } = drive(g, (id, attempts) => id === victim && attempts === 0);
+    expect(isComplete(graph)).toBe(true);
+    const counts = new Map<string, number>();
+    for (const id of runs) counts.set(id, (counts.get(id) ?? 0) + 1);
+    expect(counts.get(victim)).toBe(2);
+    expect([...counts.entries()].filter(([id]) => id !== victim).every(([, n]) => n === 1)).toBe(true);
+    expect(graph.decisions.some((d) => d.action === `retry chunk 4/${g.tasks.find((t) => t.id === victim)!.chunk!.count} of 2160p-hevc`)).toBe(true);
+    expect(graph.tasks.find((t) => t.id === victim)!.attempts).toBe(1);
+  });
+
+  it('fails the title when a task runs out of attempts, and runs nothing more', () => {
+    const g = aGraph({ durationSec: 120 });
+    const victim = g.tasks.find((t) => t.stage === 'qc')!.id;
+    const { graph } = drive(g, (id) => id === victim);
+    expect(graph.failedTaskId).toBe(victim);
+    expect(readyTasks(graph)).toEqual([]);
+    expect(graph.decisions.at(-1)?.action).toBe('fail qc 240p-h264+360p-h264+720p-h264+1080p-h264+2160p-hevc');
+  });
+});
