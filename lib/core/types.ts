@@ -194,6 +194,12 @@ export interface AudioProfile {
 }
 
 /** A faster variant of a recipe that deadline management can switch to. */
+  /** Predicted average video bitrate (kbit/s) at `crf` (recipe engine's rate model). */
+  targetKbps?: number;
+  /** Predicted VMAF at the source's display size. */
+  predictedVmaf?: number;
+  /** QC floor for this rendition: below it the job fails QC. */
+  qualityFloor?: { vmaf: number; psnr: number };
 export interface RecipeVariant {
   /** 0 is the full-quality recipe; higher levels are faster. */
   level: number;
@@ -220,6 +226,8 @@ export interface Recipe {
   variants: RecipeVariant[];
   /** The variant in force. */
   activeVariant: number;
+  /** Encoder passes (MediaConvert MULTI_PASS_HQ = 2, SINGLE_PASS_HQ/SINGLE_PASS = 1). */
+  passes?: number;
   rationale: string[];
 }
 
