@@ -182,6 +182,12 @@ export interface Rendition {
   closedGop: boolean;
   /** Mandatory rungs are published first when a deadline is at risk. */
   mandatory: boolean;
+  /** Predicted average video bitrate (kbit/s) at `crf` (recipe engine's rate model). */
+  targetKbps?: number;
+  /** Predicted VMAF at the source's display size. */
+  predictedVmaf?: number;
+  /** QC floor for this rendition: below it the job fails QC. */
+  qualityFloor?: { vmaf: number; psnr: number };
 }
 
 export interface AudioProfile {
@@ -194,12 +200,6 @@ export interface AudioProfile {
 }
 
 /** A faster variant of a recipe that deadline management can switch to. */
-  /** Predicted average video bitrate (kbit/s) at `crf` (recipe engine's rate model). */
-  targetKbps?: number;
-  /** Predicted VMAF at the source's display size. */
-  predictedVmaf?: number;
-  /** QC floor for this rendition: below it the job fails QC. */
-  qualityFloor?: { vmaf: number; psnr: number };
 export interface RecipeVariant {
   /** 0 is the full-quality recipe; higher levels are faster. */
   level: number;
@@ -214,6 +214,8 @@ export interface RecipeVariant {
   /** Rungs that are deferred (published later). */
   deferredRenditionIds: string[];
   presetOverride?: string;
+  /** Encoder passes (MediaConvert MULTI_PASS_HQ = 2, SINGLE_PASS_HQ/SINGLE_PASS = 1). */
+  passes?: number;
 }
 
 export interface Recipe {
@@ -226,8 +228,6 @@ export interface Recipe {
   variants: RecipeVariant[];
   /** The variant in force. */
   activeVariant: number;
-  /** Encoder passes (MediaConvert MULTI_PASS_HQ = 2, SINGLE_PASS_HQ/SINGLE_PASS = 1). */
-  passes?: number;
   rationale: string[];
 }
 
