@@ -8,7 +8,7 @@ import { activeLadder } from '../core/recipes';
 import { tierThenDeadline, type SchedulingPolicy } from '../core/scheduling';
 import { TIERS, type Job, type QualityScores, type Rendition, type RenditionResult } from '../core/types';
 import { ageJob, DEFAULT_VALUE_POLICY, type ValuePolicy } from '../core/value';
-import { EncodeCancelledError, writeHlsMaster } from '../media/encode';
+import { EncodeCancelledError, inspectHlsOutput, removeStalePartials, writeHlsMaster } from '../media/encode';
 import type { Clock, ContentAnalyzer, EncoderBackend, Prober, QualityMeter, QueuedWork } from '../ports';
 import { systemClock } from '../ports';
 import type { Upload } from './ingest';
@@ -416,15 +416,24 @@ export class LocalRuntime {
         problems.push(`${rendition.id} has no output`);
         continue;
       }
-      const size = await stat(primary).then((s) => s.size).catch(() => 0);
-      if (size === 0) {
-        problems.push(`${rendition.id}: output ${primary} is missing or empty`);
-        continue;
-      }
-      if (this.o.prober) {
+      const before = problems.length;
+      const tolerance = Math.max(0.5, src.durationSec * 0.05);
+      for (const out of res.outputs) {
+        if (out.endsWith('.m3u8')) {
+          const hls = await inspectHlsOutput(out);
+          problems.push(...hls.problems.map((p) => `${rendition.id}: ${p}`));
+          if (hls.problems.length === 0 && Math.abs(hls.durationSec - src.durationSec) > tolerance)
+            problems.push(`${rendition.id}: HLS lasts ${hls.durationSec.toFixed(2)} s, source ${src.durationSec.toFixed(2)} s`);
+          continue;
+        }
+        const size = await stat(out).then((st) => st.size).catch(() => 0);
+        if (size === 0) {
+          problems.push(`${rendition.id}: output ${out} is missing or empty`);
+          continue;
+        }
+        if (!this.o.prober) continue;
         try {
-          const info = await this.o.prober.probe(primary, { signal });
-          const tolerance = Math.max(0.5, src.durationSec * 0.05);
+          const info = await this.o.prober.probe(out, { signal });
           if (info.height !== rendition.height || info.width !== rendition.width) problems.push(`${rendition.id}: output is ${info.width}x${info.height}, recipe says ${rendition.width}x${rendition.height}`);
           if (Math.abs(info.durationSec - src.durationSec) > tolerance) problems.push(`${rendition.id}: output lasts ${info.durationSec.toFixed(2)} s, source ${src.durationSec.toFixed(2)} s`);
         } catch (err) {
@@ -432,7 +441,7 @@ export class LocalRuntime {
           problems.push(`${rendition.id}: output does not probe: ${errorText(err)}`);
         }
       }
-      if (this.o.quality && problems.length === 0) {
+      if (this.o.quality && problems.length === before) {
         try {
           const q = await this.o.quality.measure(job.source.uri, primary, { width: src.width, height: src.height, signal });
           quality.set(rendition.id, { psnr: q.psnr, ssim: q.ssim, ...(q.vmaf !== undefined ? { vmaf: q.vmaf } : {}) });
@@ -461,6 +470,7 @@ export class LocalRuntime {
       for (const n of notes) next = recordDecision(next, { at: this.now(), kind: 'qc', action: 'skip quality', reason: n });
       return transition(next, 'PUBLISHED', this.now(), `published ${quality.size || withQuality.filter((r) => r.status === 'done').length} rendition(s)${master ? ' + HLS master' : ''}; ${summary}`);
     });
+    await removeStalePartials(this.jobDir(jobId));
     await this.finished(published);
   }
 

@@ -1,11 +1,12 @@
-import { mkdir, rename, rm, stat, writeFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { EncodeFailedError, MarqueeError } from '../core/errors';
 import { renderFfmpegArgs } from '../core/recipes/ffmpeg';
 import type { Recipe, RenditionResult } from '../core/types';
 import type { EncodeProgress, EncodeTask, EncoderBackend } from '../ports';
 import { ffmpegPath } from './binaries';
-import { masterPlaylist, type HlsVariant } from './hls';
+import { masterPlaylist, parseMediaPlaylist, type HlsVariant } from './hls';
 import { benchmarkCpuSec, ProcessError, run } from './process';
 
 /** The encode was cancelled (AbortSignal): nothing was published, the rendition can be run again. */
@@ -22,12 +23,15 @@ export interface LocalEncoderOptions {
   hlsSegmentSeconds?: number;
 }
 
-/** Where the outputs of one rendition live under a job's output folder. */
-export const renditionPaths = (prefix: string, renditionId: string) => ({
+/**
+ * Where the outputs of one rendition live under a job's output folder. Partial names carry a tag unique
+ * to the attempt, so an ffmpeg orphaned by a killed run can never write into the file a later run publishes.
+ */
+export const renditionPaths = (prefix: string, renditionId: string, tag = `${process.pid}-${randomBytes(3).toString('hex')}`) => ({
   mp4: join(prefix, `${renditionId}.mp4`),
-  mp4Partial: join(prefix, `.${renditionId}.mp4.partial`),
+  mp4Partial: join(prefix, `.${renditionId}.${tag}.mp4.partial`),
   hlsDir: join(prefix, 'hls', renditionId),
-  hlsPartialDir: join(prefix, 'hls', `.${renditionId}.partial`),
+  hlsPartialDir: join(prefix, 'hls', `.${renditionId}.${tag}.partial`),
   hlsPlaylist: join(prefix, 'hls', renditionId, 'index.m3u8'),
   masterPlaylist: join(prefix, 'hls', 'master.m3u8'),
 });
@@ -186,9 +190,43 @@ export async function writeHlsMaster(outputPrefix: string, recipe: Recipe, resul
     variants.push({ rendition: r, uri: `${r.id}/index.m3u8`, ...(avg ? { averageBandwidth: avg } : {}) });
   }
   if (variants.length === 0) return undefined;
-  const path = renditionPaths(outputPrefix, '_').masterPlaylist;
+  const path = join(outputPrefix, 'hls', 'master.m3u8');
   await mkdir(join(outputPrefix, 'hls'), { recursive: true });
   await writeFile(`${path}.partial`, masterPlaylist(variants, recipe.audio));
   await rename(`${path}.partial`, path);
   return path;
+}
+
+/** Remove partial outputs that killed or cancelled encodes left in a job's folder (after it is published). */
+export async function removeStalePartials(outputPrefix: string): Promise<number> {
+  let removed = 0;
+  for (const dir of [outputPrefix, join(outputPrefix, 'hls')]) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name.startsWith('.') && name.endsWith('.partial')) {
+        await rm(join(dir, name), { recursive: true, force: true });
+        removed++;
+      }
+    }
+  }
+  return removed;
+}
+
+/**
+ * Check an HLS rendition as a player would find it: a complete playlist whose segments all exist.
+ * (The npm ffprobe 5.2 build crashes on MPEG-TS, so this reads the playlist instead of probing it.)
+ */
+export async function inspectHlsOutput(playlistPath: string): Promise<{ durationSec: number; segments: number; problems: string[] }> {
+  const problems: string[] = [];
+  const text = await readFile(playlistPath, 'utf8').catch(() => undefined);
+  if (text === undefined) return { durationSec: 0, segments: 0, problems: [`playlist ${playlistPath} is missing`] };
+  const playlist = parseMediaPlaylist(text);
+  if (!playlist.ended) problems.push(`playlist ${playlistPath} has no #EXT-X-ENDLIST (incomplete)`);
+  if (playlist.segments.length === 0) problems.push(`playlist ${playlistPath} lists no segments`);
+  const dir = dirname(playlistPath);
+  for (const s of playlist.segments) {
+    const size = await stat(join(dir, s.uri)).then((st) => st.size).catch(() => 0);
+    if (size === 0) problems.push(`segment ${s.uri} of ${playlistPath} is missing or empty`);
+  }
+  return { durationSec: playlist.segments.reduce((a, s) => a + s.durationSec, 0), segments: playlist.segments.length, problems };
 }

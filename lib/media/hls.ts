@@ -40,3 +40,31 @@ export function masterPlaylist(variants: readonly HlsVariant[], audio: AudioProf
   }
   return lines.join('\n') + '\n';
 }
+
+/** A VOD media playlist as read back for output checks. */
+export interface MediaPlaylist {
+  segments: Array<{ uri: string; durationSec: number }>;
+  /** `#EXT-X-ENDLIST` present: the playlist is complete. */
+  ended: boolean;
+  targetDurationSec?: number;
+}
+
+/** Parse an HLS media playlist (the subset ffmpeg's hls muxer writes). */
+export function parseMediaPlaylist(text: string): MediaPlaylist {
+  const segments: MediaPlaylist['segments'] = [];
+  let ended = false;
+  let target: number | undefined;
+  let pending: number | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line) continue;
+    if (line.startsWith('#EXTINF:')) pending = Number.parseFloat(line.slice('#EXTINF:'.length));
+    else if (line.startsWith('#EXT-X-TARGETDURATION:')) target = Number(line.slice('#EXT-X-TARGETDURATION:'.length));
+    else if (line === '#EXT-X-ENDLIST') ended = true;
+    else if (!line.startsWith('#')) {
+      segments.push({ uri: line, durationSec: Number.isFinite(pending) ? pending! : 0 });
+      pending = undefined;
+    }
+  }
+  return { segments, ended, ...(target !== undefined && Number.isFinite(target) ? { targetDurationSec: target } : {}) };
+}
