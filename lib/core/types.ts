@@ -90,6 +90,18 @@ export interface ComplexityFeatures {
   probeSecondsPerSecond: number;
   /** Share of the title that was sampled (0..1). */
   sampledShare: number;
+  /** Mean over sampled frames of the per-frame SI (steadier than the P.910 maximum on short samples). */
+  spatialInfoMean?: number;
+  /** Mean over consecutive sampled frame pairs (cuts excluded) of the per-pair TI. */
+  temporalInfoMean?: number;
+  /** Share of exactly flat pixels (Sobel magnitude < 1): high for screen content and animation. */
+  flatShare?: number;
+  /** Immerkær noise estimate (8-bit units) at the analysis size: film grain, sensor noise. */
+  noiseSigma?: number;
+  /** Mean share of pixels at the most common luma level (a page or desktop background). */
+  dominantLevelShare?: number;
+  /** Frames decoded for SI/TI. */
+  sampledFrames?: number;
 }
 
 export const AUDIO_KINDS = ['none', 'silence', 'speech', 'music'] as const;
@@ -100,6 +112,8 @@ export interface AudioFeatures {
   /** Integrated loudness, LUFS (EBU R128). */
   loudnessLufs?: number;
   channels: number;
+  /** Low short-time energy ratio of the sampled audio (0..1): speech ≳ 0.25, music lower. */
+  lowEnergyRatio?: number;
 }
 
 export const CONTENT_CLASSES = [

@@ -1,5 +1,10 @@
 import type { AudioFeatures, ComplexityFeatures, ContentClass, SourceInfo } from '../types';
 
+export * from './source';
+export * from './sampling';
+export * from './frames';
+export * from './audio';
+
 /**
  * Hard limits checked on probe data before any decode: a header that claims 100000×100000 pixels,
  * 0 fps or a ten-day duration is rejected here, so no worker ever tries to decode it.
@@ -42,16 +47,58 @@ export function rejectionReason(source: SourceInfo, limits: SourceLimits = DEFAU
   return null;
 }
 
-/** Content class from measured features. */
-export function classifyContent(c: ComplexityFeatures, _audio: AudioFeatures): ContentClass {
-  if (c.temporalInfo < 2) return 'static';
-  if (c.temporalInfo > 25 || c.sceneCutsPerMinute > 20) return 'high-motion';
+/**
+ * Thresholds of the content-class rule. Calibrated on the synthetic clips of lib/media/synth and the
+ * real clips in ../shared/clips (see docs/analysis-and-value.md for the measured values).
+ */
+export const CLASS_RULE = {
+  /** Mean TI below this with no cut: nothing moves. */
+  staticTi: 0.5,
+  /** Screen content: a dominant background level and large exactly-flat areas. */
+  screenDominantLevel: 0.3,
+  screenFlatShare: 0.3,
+  /** Animation: large exactly-flat areas and a clean (noise-free) picture. */
+  animationFlatShare: 0.5,
+  animationMaxNoise: 1.5,
+  /** Film grain: strong pixel noise and almost no flat area. */
+  grainNoise: 9,
+  grainMaxFlatShare: 0.02,
+  /** High motion: strong mean TI or frequent cuts. */
+  highMotionTi: 15,
+  highMotionCutsPerMinute: 20,
+  /** Talking head: little motion, and the audio is speech. */
+  talkingMaxTi: 8,
+} as const;
+
+/**
+ * Content class from measured features; the first rule that matches wins:
+ * static (mean TI < 0.5, no cut) → screen (dominant background ≥ 30% and flat ≥ 30%) →
+ * animation (flat ≥ 50%, noise < 1.5) → film-grain (noise ≥ 9, flat < 2%) →
+ * high-motion (mean TI ≥ 15 or ≥ 20 cuts/min) → talking-head (mean TI < 8 and speech) → general.
+ * Without the optional features (older profiles) the P.910 maxima stand in for the means.
+ */
+export function classifyContent(c: ComplexityFeatures, audio: AudioFeatures): ContentClass {
+  const r = CLASS_RULE;
+  const ti = c.temporalInfoMean ?? c.temporalInfo;
+  const flat = c.flatShare ?? 0;
+  const noise = c.noiseSigma ?? 0;
+  if (ti < r.staticTi && c.sceneCutsPerMinute === 0) return 'static';
+  if ((c.dominantLevelShare ?? 0) >= r.screenDominantLevel && flat >= r.screenFlatShare) return 'screen';
+  if (flat >= r.animationFlatShare && noise < r.animationMaxNoise) return 'animation';
+  if (noise >= r.grainNoise && flat < r.grainMaxFlatShare) return 'film-grain';
+  if (ti >= r.highMotionTi || c.sceneCutsPerMinute >= r.highMotionCutsPerMinute) return 'high-motion';
+  if (ti < r.talkingMaxTi && audio.kind === 'speech') return 'talking-head';
   return 'general';
 }
 
-/** 0..1 difficulty from the probe encode's bits per pixel and the motion. */
+/**
+ * 0..1 difficulty: 80% from the probe encode's bits per pixel on a log scale (0.01 bpp → 0,
+ * 3 bpp → 1; bits at fixed quality are the best single measure of how hard a title is to encode),
+ * 20% from motion (mean TI / 30).
+ */
 export function difficultyOf(c: ComplexityFeatures): number {
-  const bpp = Math.min(1, c.probeBitsPerPixel / 0.3);
-  const motion = Math.min(1, c.temporalInfo / 40);
-  return Math.min(1, 0.7 * bpp + 0.3 * motion);
+  const bpp = Math.max(0, Math.min(1, Math.log10(Math.max(c.probeBitsPerPixel, 1e-4) / 0.01) / Math.log10(300)));
+  const motion = Math.max(0, Math.min(1, (c.temporalInfoMean ?? c.temporalInfo) / 30));
+  const d = 0.8 * bpp + 0.2 * motion;
+  return Number.isFinite(d) ? Math.round(d * 1000) / 1000 : 0;
 }

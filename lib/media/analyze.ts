@@ -1,0 +1,199 @@
+import { RejectedInputError } from '../core/errors';
+import { classifyContent, difficultyOf, rejectionReason, DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../core/analysis';
+import { audioKindOf, audioSignalStats, parseEbur128Summary } from '../core/analysis/audio';
+import { frameFeatures, splitFrames } from '../core/analysis/frames';
+import { samplingPlan, type SamplingOptions, type SamplingPlan } from '../core/analysis/sampling';
+import type { AudioFeatures, ComplexityFeatures, ContentProfile, SourceInfo } from '../core/types';
+import type { ContentAnalyzer, ProbeOptions, Prober } from '../ports';
+import { ffmpegPath } from './binaries';
+import { captureRun } from './frames';
+import { FfprobeProber, inputArgs, isRawStream } from './probe';
+import { ProcessError } from './process';
+
+/**
+ * x264 options of configuration 1 of the x264 encode-times dataset (../shared/data/x264-encode-times,
+ * configurationID 1): the fastest configuration, used as the probe encode so that the predictor,
+ * trained with configuration 1 as its probe feature, applies to what the analyzer measures.
+ */
+export const PROBE_X264_PARAMS = [
+  'cabac=0', 'ref=1', 'deblock=0', 'analyse=none', 'me=dia', 'subme=0', 'mixed-refs=0', 'merange=16',
+  'trellis=0', '8x8dct=0', 'fast-pskip=1', 'chroma-qp-offset=0', 'bframes=0', 'weightp=0', 'scenecut=0',
+  'mbtree=0', 'qpmax=69', 'aq-mode=0',
+].join(':');
+export const PROBE_CRF = 23;
+const PCM_RATE = 8000;
+
+export interface AnalyzerOptions {
+  prober?: Prober;
+  /** ffmpeg binary; default MARQUEE_FFMPEG or the npm build. */
+  ffmpeg?: string;
+  /** Bound on the sampling run (decode + probe encode + audio); the child is killed after it. Default 120 s. */
+  timeoutMs?: number;
+  limits?: SourceLimits;
+  sampling?: SamplingOptions;
+}
+
+/** What one sampling run measured, before classification. */
+export interface SampledMeasurements {
+  complexity: ComplexityFeatures;
+  audio: AudioFeatures;
+}
+
+/**
+ * The ffmpeg argument array of one sampling run. Outputs: stdout = the probe encode's H.264
+ * bitstream (its bytes are counted), fd 3.. = one raw gray stream per window at the analysis size,
+ * the last fd = 8 kHz mono PCM of the audio sample. ebur128 prints integrated loudness on stderr;
+ * `-benchmark_all` prints per-frame encode times, from which the probe's own speed is summed.
+ */
+export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan, raw: boolean): { args: string[]; windowFds: number[]; audioFd: number | null } {
+  const { analysisWidth: w, analysisHeight: h } = plan;
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-benchmark_all', '-loglevel', 'level+info'];
+  const graph: string[] = [];
+  const k = plan.windows.length;
+  const gray = (label: string) => `scale=${w}:${h}:flags=bilinear,format=gray[${label}]`;
+  if (raw) {
+    // Raw elementary streams cannot seek: decode once up to the last window and cut windows with trim.
+    const last = plan.windows.at(-1)!;
+    args.push('-t', String(last.startSec + last.durationSec), ...inputArgs(uri, source));
+    graph.push(`[0:v:0]split=${k + 1}${plan.windows.map((_, i) => `[s${i}]`).join('')}[sp]`);
+    plan.windows.forEach((win, i) => graph.push(`[s${i}]trim=start=${win.startSec}:duration=${win.durationSec},setpts=PTS-STARTPTS,${gray(`g${i}`)}`));
+    const inside = plan.windows.map((win) => `between(t,${win.startSec},${win.startSec + win.durationSec})`).join('+');
+    graph.push(`[sp]select='${inside}',setpts=N/FRAME_RATE/TB,format=yuv420p[probe]`);
+  } else {
+    for (const win of plan.windows) args.push('-ss', String(win.startSec), '-t', String(win.durationSec), ...inputArgs(uri, source));
+    plan.windows.forEach((_, i) => graph.push(`[${i}:v:0]split=2[s${i}][p${i}]`, `[s${i}]${gray(`g${i}`)}`));
+    graph.push(`${plan.windows.map((_, i) => `[p${i}]`).join('')}concat=n=${k}:v=1:a=0,format=yuv420p[probe]`);
+  }
+  let audioFd: number | null = null;
+  if (plan.audio && source.audio && !raw) {
+    args.push('-ss', String(plan.audio.startSec), '-t', String(plan.audio.durationSec), '-vn', ...inputArgs(uri, source));
+    const ai = k;
+    graph.push(
+      `[${ai}:a:0]asplit=2[al][ap]`,
+      `[al]aresample=48000,ebur128,anullsink`,
+      `[ap]aresample=${PCM_RATE},aformat=sample_fmts=s16:channel_layouts=mono[pcm]`,
+    );
+    audioFd = 3 + k;
+  }
+  args.push('-filter_complex', graph.join(';'));
+  args.push('-map', '[probe]', '-c:v', 'libx264', '-crf', String(PROBE_CRF), '-x264-params', PROBE_X264_PARAMS, '-an', '-f', 'h264', 'pipe:1');
+  const windowFds = plan.windows.map((_, i) => 3 + i);
+  windowFds.forEach((fd, i) => args.push('-map', `[g${i}]`, '-f', 'rawvideo', '-pix_fmt', 'gray', `pipe:${fd}`));
+  if (audioFd !== null) args.push('-map', '[pcm]', '-f', 's16le', '-ac', '1', '-ar', String(PCM_RATE), `pipe:${audioFd}`);
+  return { args, windowFds, audioFd };
+}
+
+/** Wall seconds ffmpeg spent in the encoder of output file 0 (`-benchmark_all` lines), or undefined. */
+export function probeEncodeSeconds(stderr: string): number | undefined {
+  let us = 0;
+  let seen = false;
+  for (const m of stderr.matchAll(/bench:\s+\d+ user\s+\d+ sys\s+(\d+) real (?:encode|flush)_video 0\.\d+/g)) {
+    us += Number(m[1]);
+    seen = true;
+  }
+  return seen ? us / 1e6 : undefined;
+}
+
+/**
+ * Content analyzer over ffmpeg: probe (ffprobe), then one bounded ffmpeg run over short sampled
+ * windows that yields SI/TI, scene cuts, flatness and noise (from reduced-size gray frames), a probe
+ * encode at the source size with x264 configuration 1 at CRF 23 (bits per pixel and speed), and the
+ * audio's kind and loudness. Classifies the content with the pure rule in lib/core/analysis.
+ */
+export class FfmpegContentAnalyzer implements ContentAnalyzer {
+  private readonly prober: Prober;
+
+  constructor(private readonly opts: AnalyzerOptions = {}) {
+    this.prober = opts.prober ?? new FfprobeProber({ limits: opts.limits ?? DEFAULT_SOURCE_LIMITS });
+  }
+
+  async analyze(uri: string, opts: ProbeOptions = {}): Promise<ContentProfile> {
+    const started = performance.now();
+    const source = await this.prober.probe(uri, opts);
+    // Absurd headers never reach a decoder, whichever prober was injected.
+    const absurd = rejectionReason(source, this.opts.limits ?? DEFAULT_SOURCE_LIMITS);
+    if (absurd) throw new RejectedInputError(absurd);
+    const measured = await this.measure(uri, source, opts);
+    const contentClass = classifyContent(measured.complexity, measured.audio);
+    return {
+      source,
+      complexity: measured.complexity,
+      audio: measured.audio,
+      contentClass,
+      difficulty: difficultyOf(measured.complexity),
+      analysisWallMs: Math.round(performance.now() - started),
+    };
+  }
+
+  /** The sampling run alone (for callers that already hold SourceInfo). */
+  async measure(uri: string, source: SourceInfo, opts: ProbeOptions = {}): Promise<SampledMeasurements> {
+    const path = uri.startsWith('file://') ? new URL(uri).pathname : uri;
+    const raw = isRawStream(path) || source.container.split(',').includes('h264') || source.container.split(',').includes('hevc');
+    const plan = samplingPlan(source, this.opts.sampling);
+    const { args, windowFds, audioFd } = samplingArgs(path, source, plan, raw);
+    const frameBytes = plan.analysisWidth * plan.analysisHeight;
+    const maxFrames = Math.ceil(Math.max(...plan.windows.map((w) => w.durationSec)) * Math.min(source.fps, 240)) + 8;
+    const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 120_000;
+    let result;
+    try {
+      result = await captureRun(this.opts.ffmpeg ?? ffmpegPath(), args, {
+        timeoutMs,
+        signal: opts.signal,
+        extraPipes: windowFds.length + (audioFd !== null ? 1 : 0),
+        maxBytesPerPipe: Math.max(frameBytes * maxFrames, 64 * 1024 * 1024),
+      });
+    } catch (err) {
+      if (err instanceof ProcessError && err.timedOut)
+        throw new RejectedInputError(`analysis did not finish within ${timeoutMs} ms: the file is hostile or cannot be decoded`, { cause: err });
+      if (err instanceof ProcessError && !err.aborted && err.exitCode !== null) {
+        const why = err.stderrTail.split('\n').filter((l) => /error/i.test(l)).at(-1) ?? err.message;
+        // eslint-disable-next-line no-control-regex -- sanitising tool output
+        throw new RejectedInputError(`the video could not be decoded (corrupt?): ${why.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200)}`, { cause: err });
+      }
+      throw err;
+    }
+    const [bitstream, ...rest] = result.pipes;
+    const windows = windowFds.map((_, i) => splitFrames(rest[i] ?? Buffer.alloc(0), plan.analysisWidth, plan.analysisHeight));
+    const frames = windows.reduce((n, w) => n + w.length, 0);
+    if (frames === 0) throw new RejectedInputError('the video could not be decoded: no frame came out of the sampled windows');
+    const ff = frameFeatures(windows, plan.analysisWidth, plan.analysisHeight);
+    const sampledSec = frames / source.fps;
+    const probeSec = probeEncodeSeconds(result.stderr) ?? result.wallMs / 1000;
+    const probeFps = frames / Math.max(1e-3, probeSec);
+    const complexity: ComplexityFeatures = {
+      spatialInfo: round(ff.siMax),
+      temporalInfo: round(ff.tiMax),
+      sceneCutsPerMinute: round((ff.sceneCuts / Math.max(1e-3, sampledSec)) * 60),
+      probeBitsPerPixel: round(((bitstream?.length ?? 0) * 8) / (frames * source.width * source.height), 5),
+      probeFps: round(probeFps),
+      probeSecondsPerSecond: round(source.fps / probeFps, 4),
+      sampledShare: round(Math.min(1, sampledSec / Math.max(1e-3, source.durationSec)), 4),
+      spatialInfoMean: round(ff.siMean),
+      temporalInfoMean: round(ff.tiMean),
+      flatShare: round(ff.flatShare, 4),
+      noiseSigma: round(ff.noiseSigma),
+      dominantLevelShare: round(ff.dominantLevelShare, 4),
+      sampledFrames: frames,
+    };
+    let audio: AudioFeatures = { kind: 'none', channels: 0 };
+    if (source.audio) {
+      audio = { kind: 'silence', channels: source.audio.channels };
+      const pcmBuf = audioFd !== null ? rest[windowFds.length] : undefined;
+      if (pcmBuf && pcmBuf.length >= 2) {
+        // copy into an aligned buffer: a Buffer from concat may start at an odd offset
+        const aligned = new Uint8Array(pcmBuf.subarray(0, pcmBuf.length - (pcmBuf.length % 2)));
+        const stats = audioSignalStats(new Int16Array(aligned.buffer), PCM_RATE);
+        audio.kind = audioKindOf(stats);
+        audio.lowEnergyRatio = round(stats.lowEnergyRatio, 3);
+      }
+      const lufs = parseEbur128Summary(result.stderr);
+      if (lufs !== undefined) audio.loudnessLufs = lufs;
+    }
+    return { complexity, audio };
+  }
+}
+
+function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
