@@ -1,7 +1,13 @@
 import type { Job } from '../types';
 import { tierRank } from '../types';
 
-/** v0 priority policy: tier first, then deadline, then arrival. The scheduling issue adds aging and slack. */
+export * from './types';
+export * from './policies';
+export * from './dispatch';
+export * from './admission';
+export * from './bump';
+
+/** v0 priority policy: tier first, then deadline, then arrival. Kept for the local runtime. */
 export interface SchedulingPolicy {
   name: string;
   /** Order queued jobs: the first runs next. */

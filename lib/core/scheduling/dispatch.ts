@@ -1,0 +1,73 @@
+import { activeLadder } from '../recipes';
+import { normalisedMinutesPerContentMinute } from '../cost';
+import type { Job } from '../types';
+import { isEmergency } from './policies';
+import type { BackendPool, Dispatch, QueueEntry, SchedulerPolicy } from './types';
+
+/** Build the scheduler's view of a queued job from its record (prediction, recipe, adjustments). */
+export function queueEntryFor(job: Job, queuedAt: number, extra: Partial<QueueEntry> = {}): QueueEntry {
+  const recipe = job.recipe;
+  const variant = recipe?.variants[recipe.activeVariant];
+  return {
+    job,
+    queuedAt,
+    workP50: job.prediction?.wallSecP50 ?? 0,
+    workP90: job.prediction?.wallSecP90 ?? job.prediction?.wallSecP50 ?? 0,
+    contentSec: job.profile?.source.durationSec ?? 0,
+    normalisedPerMinute: recipe ? normalisedMinutesPerContentMinute(activeLadder(recipe)) : 1,
+    accelerated: variant?.accelerated ?? false,
+    emergency: isEmergency(job),
+    boostMs: 0,
+    ...extra,
+  };
+}
+
+/** Queued entries in the order the policy runs them (stable for equal keys). */
+export function rankQueue(entries: readonly QueueEntry[], policy: SchedulerPolicy): QueueEntry[] {
+  return entries
+    .map((e, i) => ({ e, k: policy.rankKey(e), i }))
+    .sort((a, b) => a.k - b.k || a.i - b.i)
+    .map((x) => x.e);
+}
+
+export interface ScheduleOptions {
+  /** Stop after passing over this many jobs that chose to wait (bounds the work per call). */
+  maxSkips?: number;
+}
+
+export interface ScheduleResult {
+  dispatched: Dispatch[];
+  /** Entries looked at and left queued, in rank order (callers that pop from a heap push these back). */
+  skipped: QueueEntry[];
+}
+
+/**
+ * Decide what runs next and where: walk the queue in rank order and give each job the pool its
+ * policy chooses among those with a free slot, until no slot is free. Pure: `pools` is not
+ * mutated (free counts are tracked on copies). `ordered` may be lazy (a heap being popped): it
+ * is consumed only as far as needed.
+ */
+export function schedule(ordered: Iterable<QueueEntry>, pools: readonly BackendPool[], now: number, policy: SchedulerPolicy, options: ScheduleOptions = {}): ScheduleResult {
+  const maxSkips = options.maxSkips ?? 256;
+  const live = pools.map((p) => ({ ...p }));
+  let freeTotal = live.reduce((a, p) => a + Math.max(0, p.free), 0);
+  const dispatched: Dispatch[] = [];
+  const skipped: QueueEntry[] = [];
+  if (freeTotal <= 0) return { dispatched, skipped };
+  for (const entry of ordered) {
+    const choice = policy.choosePool(entry, live, now);
+    if (!choice) {
+      skipped.push(entry);
+      if (skipped.length >= maxSkips) break;
+      continue;
+    }
+    const pool = choice.pool;
+    pool.free -= 1;
+    pool.expectedFreeInSec = pool.free > 0 ? 0 : pool.expectedFreeInSec;
+    freeTotal -= 1;
+    const original = pools.find((p) => p.id === pool.id) ?? pool;
+    dispatched.push({ entry, pool: original, speed: choice.speed, estCostUsd: choice.costUsd, reason: policy.reason(entry) });
+    if (freeTotal <= 0) break;
+  }
+  return { dispatched, skipped };
+}

@@ -1,0 +1,221 @@
+import { jobCostUsd, type MediaConvertTier } from '../cost';
+import { DEFAULT_VALUE_POLICY, type ValuePolicy } from '../value';
+import type { Job, Tier } from '../types';
+import { tierRank } from '../types';
+import type { BackendPool, DispatchReason, QueueEntry, SchedulerPolicy } from './types';
+
+const MIN = 60_000;
+/** Rank of an emergency bump: before any realistic epoch-ms key. */
+const EMERGENCY_BASE = -1e15;
+
+/** The tier a job was scored into, before any aging promotion recorded on it. */
+export function baseTier(job: Job): Tier {
+  const aged = job.adjustments.find((a) => a.kind === 'aging');
+  return aged?.fromTier ?? job.value?.tier ?? 'bulk';
+}
+
+/** Whether an emergency bump is in force on the job (a ValueAdjustment of kind `emergency`). */
+export function isEmergency(job: Job): boolean {
+  return job.adjustments.some((a) => a.kind === 'emergency');
+}
+
+/**
+ * Bounded aging as a static offset: a job of tier T ranks as if it had been queued
+ * `rank(T) × agingStepMinutes[T]` later than a critical job. With the default value policy a
+ * premium job that has waited 30 min ranks with a fresh critical one, standard after 120 min, bulk
+ * after 360 min — the same promotions `ageJob` applies one tier at a time, made continuous.
+ * So a higher-tier job never waits behind a lower-tier one that has not already waited that long.
+ */
+export function agingOffsetMs(tier: Tier, policy: ValuePolicy = DEFAULT_VALUE_POLICY): number {
+  return tierRank(tier) * policy.agingStepMinutes[tier] * MIN;
+}
+
+function costOn(pool: BackendPool, entry: QueueEntry, speed: number, mcTier?: MediaConvertTier): number {
+  const pricing = pool.pricing.kind === 'mediaconvert' && mcTier ? { kind: 'mediaconvert' as const, tier: mcTier } : pool.pricing;
+  return jobCostUsd(pricing, {
+    contentSec: entry.contentSec,
+    normalisedPerMinute: entry.normalisedPerMinute,
+    slotSec: entry.workP50 / speed,
+    accelerated: entry.accelerated && pool.acceleratedSpeed !== undefined,
+  });
+}
+
+/** Speed of an entry on a pool: accelerated transcoding applies only where the pool offers it. */
+export function speedOn(pool: BackendPool, entry: QueueEntry): number {
+  return entry.accelerated && pool.acceleratedSpeed ? pool.acceleratedSpeed : pool.speed;
+}
+
+/** Fastest free pool (ties: cheapest). The natural backend choice of the baselines. */
+function fastestFree(entry: QueueEntry, pools: readonly BackendPool[]): { pool: BackendPool; speed: number; costUsd: number } | null {
+  let best: { pool: BackendPool; speed: number; costUsd: number } | null = null;
+  for (const pool of pools) {
+    if (pool.free <= 0) continue;
+    const speed = speedOn(pool, entry);
+    const costUsd = costOn(pool, entry, speed, 'professional');
+    if (!best || speed > best.speed || (speed === best.speed && costUsd < best.costUsd)) best = { pool, speed, costUsd };
+  }
+  return best;
+}
+
+/**
+ * FIFO — the stock S3 → MediaConvert pipeline: one queue, priority 0, every job in arrival order
+ (a retry keeps its place), the full ladder, MediaConvert Professional pricing.
+ * Given the same fleet it takes the fastest free slot (a fair, not a strawman, dispatcher).
+ */
+export const fifoPolicy: SchedulerPolicy = {
+  name: 'fifo',
+  description: 'one queue, priority 0, arrival order (stock S3 → MediaConvert)',
+  rankKey: (e) => e.queuedAt,
+  reason: () => 'arrival',
+  choosePool: (e, pools) => fastestFree(e, pools),
+  managesDeadlines: false,
+  admissionControl: false,
+};
+
+/** Strict tier priority: critical before premium before standard before bulk, FIFO within a tier; no aging. */
+export const strictTierPolicy: SchedulerPolicy = {
+  name: 'strict-tier',
+  description: 'strict tier priority, FIFO within a tier, no aging',
+  rankKey: (e) => (e.emergency ? EMERGENCY_BASE + e.queuedAt : tierRank(baseTier(e.job)) * 1e14 + e.queuedAt),
+  reason: (e) => (e.emergency ? 'emergency' : 'priority'),
+  choosePool: (e, pools) => fastestFree(e, pools),
+  managesDeadlines: false,
+  admissionControl: false,
+};
+
+/** Earliest deadline first across all tiers; fastest free slot. */
+export const edfPolicy: SchedulerPolicy = {
+  name: 'edf',
+  description: 'earliest deadline first',
+  rankKey: (e) => (e.emergency ? EMERGENCY_BASE + e.queuedAt : e.job.deadlineAt),
+  reason: (e) => (e.emergency ? 'emergency' : 'deadline'),
+  choosePool: (e, pools) => fastestFree(e, pools),
+  managesDeadlines: false,
+  admissionControl: false,
+};
+
+/** Tunables of the Marquee policy. */
+export interface MarqueeOptions {
+  valuePolicy: ValuePolicy;
+  /** A job becomes urgent this long before its latest start (deadline − P90 work at reference speed). */
+  urgencyLeadMinutes: number;
+  /** Tiers that take the fastest slot (and wait briefly for one) rather than the cheapest. */
+  fastLaneTiers: readonly Tier[];
+  /** Share of each fast pool's slots kept free for the fast lane (standard/bulk may not take them). */
+  fastReserveShare: number;
+  /** A fast-lane job waits for a busy faster pool when the wait is at most this many seconds. */
+  maxWaitForFasterSec: number;
+  /** MediaConvert pricing tier by job tier (Basic has fewer features but costs less). */
+  mediaConvertTier: Record<Tier, MediaConvertTier>;
+  /** Safety margin before a deadline when judging whether a pool meets it, seconds. */
+  deadlineMarginSec: number;
+}
+
+export const DEFAULT_MARQUEE_OPTIONS: MarqueeOptions = {
+  valuePolicy: DEFAULT_VALUE_POLICY,
+  urgencyLeadMinutes: 20,
+  fastLaneTiers: ['critical', 'premium'],
+  fastReserveShare: 0.15,
+  maxWaitForFasterSec: 120,
+  mediaConvertTier: { critical: 'professional', premium: 'professional', standard: 'basic', bulk: 'basic' },
+  deadlineMarginSec: 300,
+};
+
+/**
+ * Marquee: value priority with bounded aging, deadline urgency and emergency bumps folded into one
+ * static rank key, and value- and cost-aware backend choice.
+ *
+ * rank = min(queuedAt + agingOffset(tier), latestStart − urgencyLead) − boost, where
+ * latestStart = deadline − P90 work at reference speed. Emergency bumps rank before everything.
+ *
+ * Backend: the fast lane (critical, premium, emergency, urgent or boosted jobs) takes the pool
+ * that finishes it first — waiting up to `maxWaitForFasterSec` for a busy faster one. Everything
+ * else takes the cheapest pool that still meets its deadline, leaving `fastReserveShare` of each
+ * fast pool to the fast lane.
+ */
+export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerPolicy {
+  const o: MarqueeOptions = { ...DEFAULT_MARQUEE_OPTIONS, ...options };
+  const lead = o.urgencyLeadMinutes * MIN;
+  const latestStart = (e: QueueEntry) => e.job.deadlineAt - e.workP90 * 1000 - lead;
+  const agedKey = (e: QueueEntry) => e.queuedAt + agingOffsetMs(baseTier(e.job), o.valuePolicy);
+  const reason = (e: QueueEntry): DispatchReason => {
+    if (e.emergency) return 'emergency';
+    if (e.boostMs > 0) return 'boosted';
+    return latestStart(e) < agedKey(e) ? 'urgent' : 'priority';
+  };
+  const fastLane = (e: QueueEntry) => {
+    const r = reason(e);
+    return r !== 'priority' || o.fastLaneTiers.includes(baseTier(e.job));
+  };
+  return {
+    name: 'marquee',
+    description: 'value priority with bounded aging, deadline urgency, emergency bumps; value- and cost-aware backend',
+    rankKey(e) {
+      if (e.emergency) return EMERGENCY_BASE + e.queuedAt;
+      return Math.min(agedKey(e), latestStart(e)) - e.boostMs;
+    },
+    reason,
+    choosePool(e, pools, now) {
+      const tier = baseTier(e.job);
+      const mcTier = e.accelerated ? 'professional' : o.mediaConvertTier[tier];
+      if (e.pinnedPool) {
+        const pinned = pools.find((p) => p.id === e.pinnedPool);
+        if (pinned && pinned.free > 0) {
+          const speed = speedOn(pinned, e);
+          return { pool: pinned, speed, costUsd: costOn(pinned, e, speed, mcTier) };
+        }
+        if (pinned) return null;
+      }
+      if (fastLane(e)) {
+        let best: { pool: BackendPool; speed: number; costUsd: number; finish: number } | null = null;
+        let bestBusyFinish = Infinity;
+        for (const pool of pools) {
+          const speed = speedOn(pool, e);
+          const run = e.workP90 / speed;
+          if (pool.free <= 0) {
+            const wait = pool.expectedFreeInSec ?? Infinity;
+            if (wait <= o.maxWaitForFasterSec) bestBusyFinish = Math.min(bestBusyFinish, wait + run);
+            continue;
+          }
+          const costUsd = costOn(pool, e, speed, mcTier);
+          if (!best || run < best.finish || (run === best.finish && costUsd < best.costUsd)) best = { pool, speed, costUsd, finish: run };
+        }
+        if (!best || bestBusyFinish < best.finish) return null;
+        return { pool: best.pool, speed: best.speed, costUsd: best.costUsd };
+      }
+      const slowest = pools.reduce((m, p) => Math.min(m, p.speed), Infinity);
+      let cheapestOk: { pool: BackendPool; speed: number; costUsd: number } | null = null;
+      let fastest: { pool: BackendPool; speed: number; costUsd: number } | null = null;
+      const budgetSec = (e.job.deadlineAt - now) / 1000 - o.deadlineMarginSec;
+      for (const pool of pools) {
+        if (pool.free <= 0) continue;
+        if (pool.speed > slowest && pool.free <= Math.ceil(pool.slots * o.fastReserveShare)) continue;
+        const speed = speedOn(pool, e);
+        const costUsd = costOn(pool, e, speed, mcTier);
+        const cand = { pool, speed, costUsd };
+        if (e.workP90 / speed <= budgetSec && (!cheapestOk || costUsd < cheapestOk.costUsd)) cheapestOk = cand;
+        if (!fastest || speed > fastest.speed) fastest = cand;
+      }
+      return cheapestOk ?? fastest;
+    },
+    managesDeadlines: true,
+    admissionControl: true,
+  };
+}
+
+/** The policies the simulator and benchmarks compare, by name. */
+export const POLICY_NAMES = ['fifo', 'strict-tier', 'edf', 'marquee'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+export function policyByName(name: PolicyName, marquee: Partial<MarqueeOptions> = {}): SchedulerPolicy {
+  switch (name) {
+    case 'fifo':
+      return fifoPolicy;
+    case 'strict-tier':
+      return strictTierPolicy;
+    case 'edf':
+      return edfPolicy;
+    case 'marquee':
+      return marqueePolicy(marquee);
+  }
+}
