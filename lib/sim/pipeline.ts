@@ -37,9 +37,8 @@ export const DEFAULT_DEVICE_SPEEDS: DeviceSpeeds = { gpuNvenc: 4, gpuHost: 0.25 
 export interface PipelineSimConfig {
   cpuWorkers: number;
   gpuWorkers: number;
+  /** Uploads arrive over this window; the run continues until every title is published. */
   horizonSec: number;
-  /** Titles published before this are not counted (the queues fill first). */
-  warmupSec: number;
   /** Offered reference work / fleet slots: above 1 saturates the fleet. */
   load: number;
   seed: number;
@@ -60,7 +59,6 @@ export const DEFAULT_PIPELINE_SIM: PipelineSimConfig = {
   cpuWorkers: 40,
   gpuWorkers: 8,
   horizonSec: 12 * 3600,
-  warmupSec: 3600,
   load: 1.4,
   seed: 42,
   premium4kEverySec: 1800,
@@ -90,7 +88,9 @@ export interface SimTitle {
 export interface SimOutcome {
   name: string;
   published: number;
-  /** Content hours published per wall hour, in the measured window. */
+  /** When the last title was published (every title is run to the end). */
+  makespanSec: number;
+  /** Content hours published per wall hour: all titles' content over the makespan. */
   contentHoursPerHour: number;
   titlesPerHour: number;
   /** Turnaround (publish − arrival) of each published title, by id. */
@@ -166,31 +166,25 @@ export function generateTitles(cfg: PipelineSimConfig, archetypes: readonly Arch
 const hasGpuRung = (t: SimTitle, policy: PipelinePolicy): boolean => t.ladder.some((r) => gpuSuited(r, policy));
 
 function outcome(name: string, cfg: PipelineSimConfig, titles: readonly SimTitle[], publishedAt: Map<string, number>, busy: { cpu: number; gpu: number }, extra: Pick<SimOutcome, 'stageMoves' | 'tasksRun'>): SimOutcome {
-  const window = cfg.horizonSec - cfg.warmupSec;
-  const counted = titles.filter((t) => {
-    const at = publishedAt.get(t.id);
-    return at !== undefined && at >= cfg.warmupSec && at <= cfg.horizonSec;
-  });
+  const makespan = Math.max(1, ...publishedAt.values());
   const turnaround = new Map<string, number>();
   for (const t of titles) {
     const at = publishedAt.get(t.id);
-    if (at !== undefined && at <= cfg.horizonSec) turnaround.set(t.id, at - t.arrivalSec);
+    if (at !== undefined) turnaround.set(t.id, at - t.arrivalSec);
   }
   return {
     name,
-    published: counted.length,
-    contentHoursPerHour: counted.reduce((a, t) => a + t.durationSec, 0) / window,
-    titlesPerHour: (counted.length / window) * 3600,
+    published: publishedAt.size,
+    makespanSec: makespan,
+    contentHoursPerHour: titles.filter((t) => publishedAt.has(t.id)).reduce((a, t) => a + t.durationSec, 0) / makespan,
+    titlesPerHour: (publishedAt.size / makespan) * 3600,
     turnaround,
-    cpuBusyShare: busy.cpu / (cfg.cpuWorkers * cfg.horizonSec),
-    gpuBusyShare: cfg.gpuWorkers > 0 ? busy.gpu / (cfg.gpuWorkers * cfg.horizonSec) : 0,
+    cpuBusyShare: busy.cpu / (cfg.cpuWorkers * makespan),
+    gpuBusyShare: cfg.gpuWorkers > 0 ? busy.gpu / (cfg.gpuWorkers * makespan) : 0,
     workSec: busy.cpu + busy.gpu,
     ...extra,
   };
 }
-
-/** A busy interval clipped to the horizon. */
-const clip = (start: number, end: number, horizon: number): number => Math.max(0, Math.min(end, horizon) - Math.min(start, horizon));
 
 /** Run the monolithic pipeline: one worker, one whole title. */
 export function runMonolithic(titles: readonly SimTitle[], cfg: PipelineSimConfig): SimOutcome {
@@ -215,7 +209,7 @@ export function runMonolithic(titles: readonly SimTitle[], cfg: PipelineSimConfi
       const sec = cls === 'gpu'
         ? monolithicCostSec({ ...input, encodeCost: encodeCostFor(title, cfg.speeds, p, true) }, ['batch-gpu', 'batch-cpu'], cfg.speeds.gpuHost)
         : monolithicCostSec({ ...input, encodeCost: encodeCostFor(title, cfg.speeds, p) }, ['batch-cpu']);
-      busy[cls] += clip(now, now + sec, cfg.horizonSec);
+      busy[cls] += sec;
       runs++;
       publishedAt.set(title.id, now + sec);
       events.push(now + sec, { kind: 'free', worker: w });
@@ -223,7 +217,6 @@ export function runMonolithic(titles: readonly SimTitle[], cfg: PipelineSimConfi
   };
   while (events.size > 0) {
     const now = events.peekKey()!;
-    if (now > cfg.horizonSec) break;
     const ev = events.pop()!;
     if (ev.kind === 'arrive') (hasGpuRung(ev.title, p) ? queue.gpu : queue.cpu).push(rankKey(ev.title), ev.title);
     else idle.add(ev.worker);
@@ -304,7 +297,7 @@ export function runPipeline(titles: readonly SimTitle[], cfg: PipelineSimConfig,
     const worker = workers[w]!;
     worker.busy = true;
     graphs.set(task.jobId, startTask(graphs.get(task.jobId)!, task.id));
-    busy[worker.cls] += clip(now, now + sec, cfg.horizonSec);
+    busy[worker.cls] += sec;
     tasksRun++;
     events.push(now + sec, { kind: 'done', worker: w, task });
   };
@@ -342,7 +335,6 @@ export function runPipeline(titles: readonly SimTitle[], cfg: PipelineSimConfig,
   };
   while (events.size > 0) {
     const now = events.peekKey()!;
-    if (now > cfg.horizonSec) break;
     const ev = events.pop()!;
     if (ev.kind === 'arrive') enqueueReady(ev.title.id);
     else if (ev.kind === 'done') {

@@ -174,6 +174,7 @@ export function simulate(config: SimConfig): SimResult {
   let created = 0;
   let duplicated = 0;
   let queuedWork = 0;
+  const queuedWorkByTier = [0, 0, 0, 0];
   let runningWork = 0;
   let now = 0;
   let nEvents = 0;
@@ -197,7 +198,10 @@ export function simulate(config: SimConfig): SimResult {
     const variant = sj.arche.recipe.variants.find((v) => v.level === level);
     const recipe = sj.job.recipe ? { ...sj.job.recipe, activeVariant: level } : sj.job.recipe;
     sj.job = { ...sj.job, recipe, prediction: pred };
-    if (sj.state === 'queued') queuedWork += pred.wallSecP50 - sj.entry.workP50;
+    if (sj.state === 'queued') {
+      queuedWork += pred.wallSecP50 - sj.entry.workP50;
+      queuedWorkByTier[sj.tierIndex]! += pred.wallSecP50 - sj.entry.workP50;
+    }
     sj.entry = {
       ...sj.entry,
       job: sj.job,
@@ -213,6 +217,7 @@ export function simulate(config: SimConfig): SimResult {
     sj.version++;
     queued.add(sj);
     queuedWork += sj.entry.workP50;
+    queuedWorkByTier[sj.tierIndex]! += sj.entry.workP50;
     queue.push(policy.rankKey(sj.entry), { sj, v: sj.version });
   };
 
@@ -259,7 +264,8 @@ export function simulate(config: SimConfig): SimResult {
     byUpload.set(u.index, sj);
     metrics.arrived(sj.tierIndex, now, prediction.wallSecP50);
     if (policy.admissionControl) {
-      const d = admit(sj.entry, { backlogWorkSec: queuedWork + runningWork / 2, capacityPerSec: capacityRef }, now);
+      const ahead = (t: number) => queuedWorkByTier.slice(0, t + 1).reduce((a, b) => a + b, 0) + runningWork / 2;
+      const d = admit(sj.entry, { backlogWorkSec: queuedWork + runningWork / 2, capacityPerSec: capacityRef, backlogAtOrAboveSec: { standard: ahead(2), bulk: ahead(3) } }, now);
       if (d.admit === 'degraded') {
         setVariant(sj, d.level);
         const v = arche.recipe.variants.find((x) => x.level === d.level);
@@ -293,6 +299,7 @@ export function simulate(config: SimConfig): SimResult {
   const start = (sj: SimJob, pool: PoolState, speed: number, estCost: number) => {
     queued.delete(sj);
     queuedWork -= sj.entry.workP50;
+    queuedWorkByTier[sj.tierIndex]! -= sj.entry.workP50;
     const attempt = sj.job.attempts + 1;
     const plan = runner.plan(sj.job, sj.entry.workP50);
     const free = pool.slots - pool.busy;
@@ -442,6 +449,7 @@ export function simulate(config: SimConfig): SimResult {
         sj.version++;
         queued.add(sj);
         queuedWork += sj.entry.workP50;
+        queuedWorkByTier[sj.tierIndex]! += sj.entry.workP50;
         queue.push(policy.rankKey(sj.entry), { sj, v: sj.version });
       }
     }

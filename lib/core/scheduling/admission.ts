@@ -26,6 +26,12 @@ export interface LoadSnapshot {
   backlogWorkSec: number;
   /** Reference slot-seconds the fleet completes per second (Σ slots × speed). */
   capacityPerSec: number;
+  /**
+   * Work queued at or above each tier (what a job of that tier waits behind). When given, a tier's
+   * clearing time uses it instead of the whole backlog, so bulk (which waits behind everything) is
+   * degraded before standard.
+   */
+  backlogAtOrAboveSec?: Partial<Record<Tier, number>>;
 }
 
 export type AdmissionDecision =
@@ -45,7 +51,7 @@ export function admit(entry: QueueEntry, load: LoadSnapshot, now: number, policy
   const variants = entry.job.recipe?.variants ?? [];
   if (entry.job.recipe && entry.job.recipe.activeVariant >= policy.degradeToLevel) return { admit: 'as-planned' };
   if (!variants.some((v) => v.level === policy.degradeToLevel)) return { admit: 'as-planned' };
-  const clearSec = load.backlogWorkSec / Math.max(1e-9, load.capacityPerSec);
+  const clearSec = (load.backlogAtOrAboveSec?.[tier] ?? load.backlogWorkSec) / Math.max(1e-9, load.capacityPerSec);
   const budgetSec = (entry.job.deadlineAt - now) / 1000;
   if (clearSec <= share * budgetSec) return { admit: 'as-planned' };
   return {

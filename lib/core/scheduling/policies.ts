@@ -115,7 +115,7 @@ export const DEFAULT_MARQUEE_OPTIONS: MarqueeOptions = {
   valuePolicy: DEFAULT_VALUE_POLICY,
   urgencyLeadMinutes: 20,
   fastLaneTiers: ['critical', 'premium'],
-  fastReserveShare: 0.15,
+  fastReserveShare: 0.3,
   maxWaitForFasterSec: 120,
   mediaConvertTier: { critical: 'professional', premium: 'professional', standard: 'basic', bulk: 'basic' },
   deadlineMarginSec: 300,

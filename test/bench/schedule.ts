@@ -1,0 +1,64 @@
+/**
+ * `npm run bench -- schedule [--days 7] [--uploads 10000] [--seed 42] [--peak-load 1.0]`
+ * A week at 10,000 uploads/day with diurnal peaks (offered load ≈ capacity at peak), a season drop,
+ * 1% encoder crashes, stuck encodes, GPU Spot interruptions and a node loss; FIFO, strict tier, EDF
+ * and Marquee on the same fleet, workload and seed. FIFO-on-MediaConvert-Professional with the full
+ * ladder is the cost reference.
+ */
+import { buildArchetypes } from '../../lib/sim/archetypes';
+import { comparePolicies, fleetForPeakLoad, resultRows, tierRows } from '../../lib/sim/plan';
+import { defaultFaults } from '../../lib/sim/simulator';
+import { DEFAULT_WORKLOAD, seasonDrop } from '../../lib/sim/workload';
+import type { SimResult } from '../../lib/sim/simulator';
+import { printTable, writeResult } from './report';
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
+function figures(r: SimResult, fifoProPerMin: number) {
+  const m = r.metrics;
+  return {
+    premiumSpeedupP50: m.perTier.standard.perContentMinP50 / m.perTier.premium.perContentMinP50,
+    premiumSpeedupP95: m.perTier.standard.perContentMinP95 / m.perTier.premium.perContentMinP95,
+    deadlineMet: m.deadlineMet,
+    standardDeadlineMet: m.perTier.standard.deadlineMet,
+    premiumDeadlineMet: m.perTier.premium.deadlineMet,
+    criticalDeadlineMet: m.perTier.critical.deadlineMet,
+    peakUtilisation: m.peakUtilisation,
+    utilisation: m.utilisation,
+    peakOfferedLoad: m.peakOfferedLoad,
+    downgradedShare: m.downgradedShare,
+    downgradeQualityCostVmaf: m.downgradeQualityCostVmaf,
+    lostJobs: m.lostJobs,
+    duplicatedJobs: m.duplicatedJobs,
+    costPerContentMinute: m.costPerContentMinute,
+    costVsFifoPro: m.costPerContentMinute / fifoProPerMin,
+    throughputJobsPerHour: m.throughputJobsPerHour,
+  };
+}
+
+export default async function schedule(args: string[]): Promise<void> {
+  const days = arg(args, 'days', 7);
+  const uploadsPerDay = arg(args, 'uploads', 10_000);
+  const seed = arg(args, 'seed', 42);
+  const peakLoad = arg(args, 'peak-load', 1.0);
+  const archetypes = buildArchetypes();
+  const workload = { ...DEFAULT_WORKLOAD, uploadsPerDay, days, seed, bursts: [seasonDrop((3 * 24 + 18) * 3600, 40, 45)] };
+  const fleet = fleetForPeakLoad(workload, peakLoad, archetypes);
+  const faults = defaultFaults(fleet);
+  console.log(`fleet ${fleet.name}: ${fleet.pools.map((p) => `${p.id}=${p.slots}`).join(', ')}; ${days} days × ${uploadsPerDay} uploads/day, seed ${seed}`);
+  const results = comparePolicies({ workload, fleet, faults, archetypes, emergencyBumpRate: 0.0005 }, ['fifo', 'strict-tier', 'edf', 'marquee']);
+  const marquee = results.find((r) => r.policy === 'marquee')!;
+  const fifoPro = results.find((r) => r.policy === 'fifo')!.metrics.fifoProCostPerContentMinute;
+  printTable(resultRows(results), 'Policies on the same workload, fleet, faults and seed');
+  printTable(results.flatMap(tierRows), 'Turnaround by tier');
+  const rows = results.map((r) => ({ policy: r.policy, '$/content-min': r.metrics.costPerContentMinute.toFixed(5), 'vs FIFO-on-MC-Pro full ladder': (r.metrics.costPerContentMinute / fifoPro).toFixed(3) }));
+  rows.push({ policy: 'fifo-mc-pro (reference)', '$/content-min': fifoPro.toFixed(5), 'vs FIFO-on-MC-Pro full ladder': '1.000' });
+  printTable(rows, 'Modelled AWS cost per published content-minute');
+  const baselines = Object.fromEntries(results.filter((r) => r !== marquee).map((r) => [r.policy, figures(r, fifoPro)]));
+  const summary = { ...figures(marquee, fifoPro), baselines: { ...baselines, 'fifo-mc-pro': { costPerContentMinute: fifoPro, deadlineMet: results.find((r) => r.policy === 'fifo')!.metrics.deadlineMet } } };
+  printTable([{ key: 'marquee', ...Object.fromEntries(Object.entries(figures(marquee, fifoPro)).map(([k, v]) => [k, Number(v.toFixed(4))])) }], 'Summary (Marquee)');
+  writeResult('schedule', summary, { fleet, workload, faults, detail: results.map((r) => ({ policy: r.policy, wallSeconds: r.wallSeconds, events: r.events, metrics: r.metrics })) });
+}
