@@ -35,9 +35,56 @@ export const businessMetadataSchema = z
 
 export type MetadataResult = { ok: true; metadata: BusinessMetadata } | { ok: false; reason: string };
 
-/** Validate raw business metadata; never throws. */
+const S3_PREFIX = 'x-amz-meta-';
+const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Canonical field names by their spelling folded to lower-case letters and digits (S3 lower-cases keys). */
+const CANONICAL = new Map(
+  [...Object.keys(businessMetadataSchema.shape), 'deadlineAt', 'monetised', 'views', 'creator'].map((k) => [k.toLowerCase().replace(/[^a-z0-9]/g, ''), k]),
+);
+const ALIASES = new Map([
+  ['deadlineAt', 'deadline'],
+  ['monetised', 'monetized'],
+  ['views', 'expectedViews'],
+  ['creator', 'creatorTier'],
+]);
+const printable = (k: string): string => JSON.stringify(k.replace(CONTROL_CHARS, '?').slice(0, 60));
+
+/**
+ * Map keys as they arrive to the schema's field names: `x-amz-meta-creator-tier`, `creator_tier` and
+ * `creatorTier` are one field. A key with a path (`../`), a control character or an absurd length
+ * is refused outright. Unknown keys under the S3 prefix are ignored (other tools set their own);
+ * unknown keys in a sidecar are errors (a typo should not silently lose a field).
+ */
+function normaliseKeys(raw: Record<string, unknown>): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [key, v] of Object.entries(raw)) {
+    const s3 = key.toLowerCase().startsWith(S3_PREFIX);
+    const bare = s3 ? key.slice(S3_PREFIX.length) : key;
+    if (!SAFE_KEY.test(bare) || bare.includes('..'))
+      return { ok: false, reason: `invalid metadata — key ${printable(key)} is not allowed (letters, digits, '-', '_' and '.' only, at most 64 characters)` };
+    const found = CANONICAL.get(bare.toLowerCase().replace(/[^a-z0-9]/g, ''));
+    const field = found ? (ALIASES.get(found) ?? found) : undefined;
+    if (!field) {
+      if (s3) continue;
+      out[bare] = v; // the strict schema names it
+      continue;
+    }
+    if (field in out) return { ok: false, reason: `invalid metadata — field ${field} is given twice (as ${printable(key)})` };
+    out[field] = v;
+  }
+  return { ok: true, value: { ...out } };
+}
+
+/**
+ * Validate raw business metadata (a sidecar manifest object or S3 `x-amz-meta-*` headers); never throws.
+ * Absent fields get validated defaults (regular creator, 0 views, not monetised, not premium, `abr`).
+ */
 export function parseBusinessMetadata(raw: unknown): MetadataResult {
-  const parsed = businessMetadataSchema.safeParse(raw ?? {});
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw)))
+    return { ok: false, reason: `invalid metadata — expected an object of fields, got ${Array.isArray(raw) ? 'an array' : typeof raw}` };
+  const keyed = normaliseKeys((raw ?? {}) as Record<string, unknown>);
+  if (!keyed.ok) return keyed;
+  const parsed = businessMetadataSchema.safeParse(keyed.value);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)
