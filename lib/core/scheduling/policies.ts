@@ -1,7 +1,7 @@
 import { jobCostUsd, type MediaConvertTier } from '../cost';
 import { DEFAULT_VALUE_POLICY, type ValuePolicy } from '../value';
 import type { Job, Tier } from '../types';
-import { tierRank } from '../types';
+import { TIERS, tierRank } from '../types';
 import type { BackendPool, DispatchReason, QueueEntry, SchedulerPolicy } from './types';
 
 const MIN = 60_000;
@@ -125,8 +125,10 @@ export const DEFAULT_MARQUEE_OPTIONS: MarqueeOptions = {
  * Marquee: value priority with bounded aging, deadline urgency and emergency bumps folded into one
  * static rank key, and value- and cost-aware backend choice.
  *
- * rank = min(queuedAt + agingOffset(tier), latestStart − urgencyLead) − boost, where
- * latestStart = deadline − P90 work at reference speed. Emergency bumps rank before everything.
+ * rank = max(min(queuedAt + agingOffset(tier), latestStart − urgencyLead) − boost,
+ *            queuedAt + agingOffset(tier above)), where latestStart = deadline − P90 work at
+ * reference speed: urgency and deadline boosts lift a job by at most one tier. Emergency bumps
+ * rank before everything.
  *
  * Backend: the fast lane (critical, premium, emergency, urgent or boosted jobs) takes the pool
  * that finishes it first — waiting up to `maxWaitForFasterSec` for a busy faster one. Everything
@@ -152,7 +154,13 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
     description: 'value priority with bounded aging, deadline urgency, emergency bumps; value- and cost-aware backend',
     rankKey(e) {
       if (e.emergency) return EMERGENCY_BASE + e.queuedAt;
-      return Math.min(agedKey(e), latestStart(e)) - e.boostMs;
+      const tier = baseTier(e.job);
+      const raw = Math.min(agedKey(e), latestStart(e)) - e.boostMs;
+      if (tier === 'critical') return raw;
+      // Urgency and deadline boosts lift a job by at most one tier: it can rank with the tier
+      // above queued at the same moment, never past more valuable work that was already waiting.
+      const above = TIERS[tierRank(tier) - 1]!;
+      return Math.max(raw, e.queuedAt + agingOffsetMs(above, o.valuePolicy));
     },
     reason,
     choosePool(e, pools, now) {
