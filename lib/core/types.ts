@@ -100,6 +100,8 @@ export interface ComplexityFeatures {
   noiseSigma?: number;
   /** Mean share of pixels at the most common luma level (a page or desktop background). */
   dominantLevelShare?: number;
+  /** Mean chroma saturation (8-bit units, as ffmpeg signalstats SATAVG): cartoons and CGI are high. */
+  saturation?: number;
   /** Frames decoded for SI/TI. */
   sampledFrames?: number;
 }

@@ -1,7 +1,7 @@
 import { RejectedInputError } from '../core/errors';
 import { classifyContent, difficultyOf, rejectionReason, DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../core/analysis';
 import { audioKindOf, audioSignalStats, parseEbur128Summary } from '../core/analysis/audio';
-import { frameFeatures, splitFrames } from '../core/analysis/frames';
+import { frameFeatures, meanSaturation, splitFrames } from '../core/analysis/frames';
 import { samplingPlan, type SamplingOptions, type SamplingPlan } from '../core/analysis/sampling';
 import type { AudioFeatures, ComplexityFeatures, ContentProfile, SourceInfo } from '../core/types';
 import type { ContentAnalyzer, ProbeOptions, Prober } from '../ports';
@@ -21,6 +21,8 @@ export const PROBE_X264_PARAMS = [
   'mbtree=0', 'qpmax=69', 'aq-mode=0',
 ].join(':');
 export const PROBE_CRF = 23;
+/** Titles up to this long are decoded once up to the last window instead of seeking to each. */
+export const SEQUENTIAL_DECODE_MAX_SEC = 30;
 const PCM_RATE = 8000;
 
 export interface AnalyzerOptions {
@@ -46,18 +48,21 @@ export interface SampledMeasurements {
  * `-benchmark_all` prints per-frame encode times, from which the probe's own speed is summed.
  */
 export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan, raw: boolean): { args: string[]; windowFds: number[]; audioFd: number | null } {
+  // Seeking (one input per window) costs a decode from the keyframe before each window: cheap for
+  // long titles with ordinary GOPs, dear for short clips with one keyframe (every window would
+  // decode from 0). Raw streams cannot seek at all. Those decode once, up to the last window.
+  const sequential = raw || source.durationSec <= SEQUENTIAL_DECODE_MAX_SEC;
   const { analysisWidth: w, analysisHeight: h } = plan;
   const args = ['-hide_banner', '-nostdin', '-nostats', '-benchmark_all', '-loglevel', 'level+info'];
   const graph: string[] = [];
   const k = plan.windows.length;
-  const gray = (label: string) => `scale=${w}:${h}:flags=bilinear,format=gray[${label}]`;
-  if (raw) {
-    // Raw elementary streams cannot seek: decode once up to the last window and cut windows with trim.
+  const gray = (label: string) => `scale=${w}:${h}:flags=bilinear,format=yuv420p[${label}]`;
+  if (sequential) {
     const last = plan.windows.at(-1)!;
     args.push('-t', String(last.startSec + last.durationSec), ...inputArgs(uri, source));
     graph.push(`[0:v:0]split=${k + 1}${plan.windows.map((_, i) => `[s${i}]`).join('')}[sp]`);
     plan.windows.forEach((win, i) => graph.push(`[s${i}]trim=start=${win.startSec}:duration=${win.durationSec},setpts=PTS-STARTPTS,${gray(`g${i}`)}`));
-    const inside = plan.windows.map((win) => `between(t,${win.startSec},${win.startSec + win.durationSec})`).join('+');
+    const inside = plan.windows.map((win) => `gte(t,${win.startSec})*lt(t,${win.startSec + win.durationSec})`).join("+");
     graph.push(`[sp]select='${inside}',setpts=N/FRAME_RATE/TB,format=yuv420p[probe]`);
   } else {
     for (const win of plan.windows) args.push('-ss', String(win.startSec), '-t', String(win.durationSec), ...inputArgs(uri, source));
@@ -66,8 +71,9 @@ export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan
   }
   let audioFd: number | null = null;
   if (plan.audio && source.audio && !raw) {
+    // the audio input is input number 1 after a single sequential input, k after k window inputs
     args.push('-ss', String(plan.audio.startSec), '-t', String(plan.audio.durationSec), '-vn', ...inputArgs(uri, source));
-    const ai = k;
+    const ai = sequential ? 1 : k;
     graph.push(
       `[${ai}:a:0]asplit=2[al][ap]`,
       `[al]aresample=48000,ebur128,anullsink`,
@@ -78,7 +84,7 @@ export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan
   args.push('-filter_complex', graph.join(';'));
   args.push('-map', '[probe]', '-c:v', 'libx264', '-crf', String(PROBE_CRF), '-x264-params', PROBE_X264_PARAMS, '-an', '-f', 'h264', 'pipe:1');
   const windowFds = plan.windows.map((_, i) => 3 + i);
-  windowFds.forEach((fd, i) => args.push('-map', `[g${i}]`, '-f', 'rawvideo', '-pix_fmt', 'gray', `pipe:${fd}`));
+  windowFds.forEach((fd, i) => args.push('-map', `[g${i}]`, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', `pipe:${fd}`));
   if (audioFd !== null) args.push('-map', '[pcm]', '-f', 's16le', '-ac', '1', '-ar', String(PCM_RATE), `pipe:${audioFd}`);
   return { args, windowFds, audioFd };
 }
@@ -131,7 +137,9 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
     const raw = isRawStream(path) || source.container.split(',').includes('h264') || source.container.split(',').includes('hevc');
     const plan = samplingPlan(source, this.opts.sampling);
     const { args, windowFds, audioFd } = samplingArgs(path, source, plan, raw);
-    const frameBytes = plan.analysisWidth * plan.analysisHeight;
+    const lumaBytes = plan.analysisWidth * plan.analysisHeight;
+    const chromaBytes = (plan.analysisWidth / 2) * (plan.analysisHeight / 2);
+    const frameBytes = lumaBytes + 2 * chromaBytes;
     const maxFrames = Math.ceil(Math.max(...plan.windows.map((w) => w.durationSec)) * Math.min(source.fps, 240)) + 8;
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 120_000;
     let result;
@@ -153,8 +161,11 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
       throw err;
     }
     const [bitstream, ...rest] = result.pipes;
-    const windows = windowFds.map((_, i) => splitFrames(rest[i] ?? Buffer.alloc(0), plan.analysisWidth, plan.analysisHeight));
+    // yuv420p frames: Y plane for SI/TI, U and V for saturation
+    const yuv = windowFds.map((_, i) => splitFrames(rest[i] ?? Buffer.alloc(0), frameBytes, 1));
+    const windows = yuv.map((w) => w.map((f) => f.subarray(0, lumaBytes)));
     const frames = windows.reduce((n, w) => n + w.length, 0);
+    const sats = yuv.flat().map((f) => meanSaturation(f.subarray(lumaBytes, lumaBytes + chromaBytes), f.subarray(lumaBytes + chromaBytes)));
     if (frames === 0) throw new RejectedInputError('the video could not be decoded: no frame came out of the sampled windows');
     const ff = frameFeatures(windows, plan.analysisWidth, plan.analysisHeight);
     const sampledSec = frames / source.fps;
@@ -173,6 +184,7 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
       flatShare: round(ff.flatShare, 4),
       noiseSigma: round(ff.noiseSigma),
       dominantLevelShare: round(ff.dominantLevelShare, 4),
+      saturation: round(sats.reduce((a, b) => a + b, 0) / Math.max(1, sats.length)),
       sampledFrames: frames,
     };
     let audio: AudioFeatures = { kind: 'none', channels: 0 };

@@ -121,6 +121,23 @@ export function noiseSigma(f: Uint8Array, w: number, h: number): number {
   return (Math.sqrt(Math.PI / 2) * sum) / (6 * (w - 2) * (h - 2));
 }
 
+/**
+ * Mean chroma saturation of one 4:2:0 frame's U and V planes: the distance of (U, V) from neutral
+ * grey, in 8-bit units, as ffmpeg's `signalstats` SATAVG. Cartoons and CGI are far more saturated
+ * than camera footage.
+ */
+export function meanSaturation(u: Uint8Array, v: Uint8Array): number {
+  const n = Math.min(u.length, v.length);
+  if (n === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const du = u[i]! - 128;
+    const dv = v[i]! - 128;
+    sum += Math.sqrt(du * du + dv * dv);
+  }
+  return sum / n;
+}
+
 /** Split a buffer of concatenated gray frames into frames (a trailing partial frame is dropped). */
 export function splitFrames(buf: Uint8Array, w: number, h: number): Uint8Array[] {
   const size = w * h;

@@ -57,14 +57,17 @@ export const CLASS_RULE = {
   /** Screen content: a dominant background level and large exactly-flat areas. */
   screenDominantLevel: 0.3,
   screenFlatShare: 0.3,
-  /** Animation: large exactly-flat areas and a clean (noise-free) picture. */
+  /** Animation: large exactly-flat areas and a clean (noise-free) picture… */
   animationFlatShare: 0.5,
   animationMaxNoise: 1.5,
+  /** …or strongly saturated colour with a clean picture (rendered CGI such as Big Buck Bunny). */
+  animationSaturation: 20,
+  animationSaturatedMaxNoise: 2,
   /** Film grain: strong pixel noise and almost no flat area. */
   grainNoise: 9,
   grainMaxFlatShare: 0.02,
   /** High motion: strong mean TI or frequent cuts. */
-  highMotionTi: 15,
+  highMotionTi: 13,
   highMotionCutsPerMinute: 20,
   /** Talking head: little motion, and the audio is speech. */
   talkingMaxTi: 8,
@@ -73,8 +76,8 @@ export const CLASS_RULE = {
 /**
  * Content class from measured features; the first rule that matches wins:
  * static (mean TI < 0.5, no cut) → screen (dominant background ≥ 30% and flat ≥ 30%) →
- * animation (flat ≥ 50%, noise < 1.5) → film-grain (noise ≥ 9, flat < 2%) →
- * high-motion (mean TI ≥ 15 or ≥ 20 cuts/min) → talking-head (mean TI < 8 and speech) → general.
+ * animation (flat ≥ 50% and noise < 1.5, or saturation ≥ 20 and noise < 2) → film-grain (noise ≥ 9, flat < 2%) →
+ * high-motion (mean TI ≥ 13 or ≥ 20 cuts/min) → talking-head (mean TI < 8 and speech) → general.
  * Without the optional features (older profiles) the P.910 maxima stand in for the means.
  */
 export function classifyContent(c: ComplexityFeatures, audio: AudioFeatures): ContentClass {
@@ -85,6 +88,7 @@ export function classifyContent(c: ComplexityFeatures, audio: AudioFeatures): Co
   if (ti < r.staticTi && c.sceneCutsPerMinute === 0) return 'static';
   if ((c.dominantLevelShare ?? 0) >= r.screenDominantLevel && flat >= r.screenFlatShare) return 'screen';
   if (flat >= r.animationFlatShare && noise < r.animationMaxNoise) return 'animation';
+  if ((c.saturation ?? 0) >= r.animationSaturation && noise < r.animationSaturatedMaxNoise) return 'animation';
   if (noise >= r.grainNoise && flat < r.grainMaxFlatShare) return 'film-grain';
   if (ti >= r.highMotionTi || c.sceneCutsPerMinute >= r.highMotionCutsPerMinute) return 'high-motion';
   if (ti < r.talkingMaxTi && audio.kind === 'speech') return 'talking-head';

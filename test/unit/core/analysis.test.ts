@@ -11,6 +11,7 @@ import {
   frameFeatures,
   histogramDistance,
   lumaHistogram,
+  meanSaturation,
   noiseSigma,
   parseEbur128Summary,
   parseRational,
@@ -225,6 +226,12 @@ describe('frame features', () => {
     expect(differenceSd(new Uint8Array(0), new Uint8Array(0))).toBe(0);
   });
 
+  it('measures chroma saturation as the distance from neutral grey', () => {
+    expect(meanSaturation(new Uint8Array([128, 128]), new Uint8Array([128, 128]))).toBe(0);
+    expect(meanSaturation(new Uint8Array([128 + 30]), new Uint8Array([128 + 40]))).toBe(50);
+    expect(meanSaturation(new Uint8Array(0), new Uint8Array(0))).toBe(0);
+  });
+
   it('splits a byte stream into whole frames and drops a partial tail', () => {
     const buf = new Uint8Array(W * H * 2 + 10);
     expect(splitFrames(buf, W, H)).toHaveLength(2);
@@ -274,6 +281,8 @@ describe('classifyContent', () => {
     ['static', c({ temporalInfoMean: 0.1, sceneCutsPerMinute: 0, flatShare: 0.9 }), noAudio],
     ['screen', c({ temporalInfoMean: 5, flatShare: 0.45, dominantLevelShare: 0.55, noiseSigma: 4 }), noAudio],
     ['animation', c({ temporalInfoMean: 16, flatShare: 0.85, dominantLevelShare: 0.1, noiseSigma: 0.8 }), noAudio],
+    ['animation', c({ temporalInfoMean: 6, flatShare: 0.03, saturation: 25, noiseSigma: 1.1 }), speech],
+    ['high-motion', c({ temporalInfoMean: 25, flatShare: 0.0, saturation: 25, noiseSigma: 6 }), noAudio],
     ['film-grain', c({ temporalInfoMean: 24, flatShare: 0.0002, noiseSigma: 12.5 }), noAudio],
     ['high-motion', c({ temporalInfoMean: 17, flatShare: 0.06, noiseSigma: 0.6 }), noAudio],
     ['high-motion', c({ temporalInfoMean: 3, sceneCutsPerMinute: 30, flatShare: 0.06 }), noAudio],

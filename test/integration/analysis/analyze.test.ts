@@ -1,0 +1,137 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RejectedInputError } from '../../../lib/core/errors';
+import type { ContentProfile, SourceInfo } from '../../../lib/core/types';
+import { FfmpegContentAnalyzer, PROBE_X264_PARAMS, probeEncodeSeconds } from '../../../lib/media/analyze';
+import { synthesizeClip, type SynthKind } from '../../../lib/media/synth';
+import type { Prober } from '../../../lib/ports';
+import { aSource } from '../../helpers/factories';
+
+const dir = mkdtempSync(join(tmpdir(), 'marquee-analyze-'));
+const CLIPS = join(import.meta.dirname, '../../../../shared/clips');
+const analyzer = new FfmpegContentAnalyzer({ timeoutMs: 60_000 });
+const profiles = new Map<string, ContentProfile>();
+const clips: [SynthKind, 'speech' | 'music' | 'none'][] = [
+  ['static', 'none'],
+  ['motion', 'music'],
+  ['talking', 'speech'],
+  ['animation', 'music'],
+  ['noisy', 'none'],
+];
+
+beforeAll(async () => {
+  for (const [kind, audio] of clips) {
+    const path = join(dir, `${kind}.mp4`);
+    await synthesizeClip(kind, path, { width: 320, height: 180, durationSec: 4, audio });
+    profiles.set(kind, await analyzer.analyze(path));
+  }
+}, 120_000);
+
+const p = (kind: string): ContentProfile => profiles.get(kind)!;
+
+describe('FfmpegContentAnalyzer on clips of known content', () => {
+  it('scores a still picture as less complex than fast motion on every measure', () => {
+    const still = p('static').complexity;
+    const moving = p('motion').complexity;
+    expect(still.temporalInfo).toBeLessThan(1);
+    expect(moving.temporalInfo).toBeGreaterThan(10);
+    expect(still.probeBitsPerPixel).toBeLessThan(moving.probeBitsPerPixel / 5);
+    expect(p('static').difficulty).toBeLessThan(p('motion').difficulty);
+  });
+
+  it.each([
+    ['static', 'static'],
+    ['motion', 'high-motion'],
+    ['talking', 'talking-head'],
+    ['animation', 'animation'],
+    ['noisy', 'film-grain'],
+  ])('classes the synthetic %s clip as %s', (kind, expected) => {
+    expect(p(kind).contentClass).toBe(expected);
+  });
+
+  it('tells speech from music and measures loudness and channels', () => {
+    expect(p('talking').audio).toMatchObject({ kind: 'speech', channels: 1 });
+    expect(p('motion').audio).toMatchObject({ kind: 'music', channels: 1 });
+    expect(p('static').audio).toEqual({ kind: 'none', channels: 0 });
+    expect(p('talking').audio.loudnessLufs).toBeLessThan(-10);
+    expect(p('talking').audio.loudnessLufs).toBeGreaterThan(-40);
+  });
+
+  it('fills the whole profile: sampled share, probe speed and source facts', () => {
+    const prof = p('motion');
+    expect(prof.source).toMatchObject({ width: 320, height: 180, fps: 25 });
+    expect(prof.complexity.sampledShare).toBeGreaterThan(0.05);
+    expect(prof.complexity.sampledShare).toBeLessThanOrEqual(1);
+    expect(prof.complexity.probeFps).toBeGreaterThan(0);
+    expect(prof.complexity.probeSecondsPerSecond).toBeCloseTo(25 / prof.complexity.probeFps, 2);
+    expect(prof.complexity.sampledFrames).toBeGreaterThan(10);
+    expect(prof.analysisWallMs).toBeGreaterThan(0);
+  });
+
+  it('probes with exactly the x264 options of dataset configuration 1', () => {
+    expect(PROBE_X264_PARAMS).toBe(
+      'cabac=0:ref=1:deblock=0:analyse=none:me=dia:subme=0:mixed-refs=0:merange=16:trellis=0:8x8dct=0:fast-pskip=1:chroma-qp-offset=0:bframes=0:weightp=0:scenecut=0:mbtree=0:qpmax=69:aq-mode=0',
+    );
+    expect(probeEncodeSeconds('bench: 10 user 0 sys 1500 real encode_video 0.0 \nbench: 1 user 0 sys 500 real flush_video 0.0 \nbench: 1 user 0 sys 900 real encode_video 1.0 ')).toBeCloseTo(0.002, 6);
+    expect(probeEncodeSeconds('nothing')).toBeUndefined();
+  });
+});
+
+describe('FfmpegContentAnalyzer on hostile input', () => {
+  const lying = (source: SourceInfo): Prober => ({ probe: async () => source });
+
+  it('rejects absurd header values from any prober before decoding', async () => {
+    const a = new FfmpegContentAnalyzer({ prober: lying(aSource({ width: 100_000, height: 100_000 })), ffmpeg: '/nonexistent/ffmpeg' });
+    await expect(a.analyze(join(dir, 'static.mp4'))).rejects.toThrow(/100000x100000/);
+  });
+
+  it('kills a sampling run that does not finish and rejects the file', async () => {
+    // A header claiming 30 fps over a 2-minute title, on a decoder that never ends (a sleeping stand-in).
+    const script = join(dir, 'slow-ffmpeg.sh');
+    const { writeFileSync, chmodSync } = await import('node:fs');
+    writeFileSync(script, '#!/bin/sh\nexec sleep 30\n');
+    chmodSync(script, 0o755);
+    const a = new FfmpegContentAnalyzer({ prober: lying(aSource({ durationSec: 120 })), ffmpeg: script, timeoutMs: 300 });
+    const started = performance.now();
+    await expect(a.analyze(join(dir, 'static.mp4'))).rejects.toThrow(RejectedInputError);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('rejects a file whose frames cannot be decoded', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const junk = join(dir, 'junk.mp4');
+    writeFileSync(junk, Buffer.alloc(4096, 7));
+    const a = new FfmpegContentAnalyzer({ prober: lying(aSource({ durationSec: 4, width: 320, height: 180, fps: 25, audio: null })) });
+    await expect(a.analyze(junk)).rejects.toThrow(RejectedInputError);
+  });
+});
+
+describe.skipIf(!existsSync(CLIPS))('FfmpegContentAnalyzer on the shared real clips', () => {
+  const real = async (name: string) => analyzer.analyze(join(CLIPS, name));
+
+  it.skipIf(!existsSync(join(CLIPS, 'screen_pdf_1024x768_50f.mp4')))('tells the screen recording apart from camera footage', async () => {
+    const screen = await real('screen_pdf_1024x768_50f.mp4');
+    expect(screen.contentClass).toBe('screen');
+    for (const camera of ['foreman_cif_352x288_299f.mp4', 'bikes_640x272_motion_scenecuts.mp4']) {
+      if (!existsSync(join(CLIPS, camera))) continue;
+      const prof = await real(camera);
+      expect(prof.contentClass).not.toBe('screen');
+      expect(prof.contentClass).not.toBe('animation');
+      expect(prof.complexity.dominantLevelShare!).toBeLessThan(screen.complexity.dominantLevelShare! / 3);
+    }
+  });
+
+  it.skipIf(!existsSync(join(CLIPS, 'bigbuckbunny_720p_animation.mp4')))('tells the animation apart from camera footage', async () => {
+    expect((await real('bigbuckbunny_720p_animation.mp4')).contentClass).toBe('animation');
+    if (existsSync(join(CLIPS, 'foreman_cif_352x288_299f.mp4'))) expect((await real('foreman_cif_352x288_299f.mp4')).contentClass).not.toBe('animation');
+  });
+
+  it.skipIf(!existsSync(join(CLIPS, 'flower_720p_300f.h264')))('analyses a raw Annex-B stream at its own frame rate', async () => {
+    const prof = await real('flower_720p_300f.h264');
+    expect(prof.source.fps).toBe(30);
+    expect(prof.complexity.sampledFrames).toBeGreaterThan(20);
+    expect(prof.complexity.probeBitsPerPixel).toBeGreaterThan(0);
+  });
+});
