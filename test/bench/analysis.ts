@@ -1,0 +1,138 @@
+/**
+ * `npm run bench -- analysis [--clips DIR] [--no-synth]`
+ *
+ * For each clip in ../shared/clips (or MARQUEE_CLIPS / --clips) and for generated samples of each
+ * synthetic kind: the analysis features, the content class, the analysis wall time, the wall time
+ * of really encoding the default recipe (chooseRecipe for a standard-tier upload — regular creator,
+ * 10k expected views, `abr` — rendered by renderFfmpegArgs and run with ffmpeg, rungs one after
+ * another as a worker slot would), and the ratio. Summary: `maxAnalysisToEncodeRatio`, the largest
+ * ratio among clips of 5 s or more (target ≤ 0.05).
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chooseRecipe } from '../../lib/core/recipes';
+import { renderFfmpegArgs } from '../../lib/core/recipes/ffmpeg';
+import { scoreValue } from '../../lib/core/value';
+import { parseBusinessMetadata } from '../../lib/core/value/metadata';
+import type { BusinessMetadata, ContentProfile } from '../../lib/core/types';
+import { FfmpegContentAnalyzer } from '../../lib/media/analyze';
+import { ffmpegPath } from '../../lib/media/binaries';
+import { inputArgs } from '../../lib/media/probe';
+import { run } from '../../lib/media/process';
+import { SYNTH_KINDS, synthesizeClip } from '../../lib/media/synth';
+import { SHARED_DIR, printTable, writeResult } from './report';
+
+const VIDEO_EXT = /\.(mp4|mov|mkv|webm|m4v|h264|264|h265|hevc|y4m|ts)$/i;
+
+/** The expected class of each shared clip, from its manifest's description (for the "wrong" column). */
+const EXPECTED: Record<string, string> = {
+  bigbuckbunny: 'animation',
+  bikes: 'high-motion',
+  carphone: 'talking-head',
+  foreman: 'talking-head|high-motion',
+  flower: 'general|high-motion',
+  mobile: 'high-motion|general',
+  screen: 'screen',
+  static: 'static',
+  slides: 'static|screen',
+  animation: 'animation',
+  talking: 'talking-head',
+  noisy: 'film-grain',
+  motion: 'high-motion',
+};
+
+async function encodeDefaultRecipe(uri: string, profile: ContentProfile, outDir: string): Promise<{ wallSec: number; rungs: string }> {
+  const meta = (parseBusinessMetadata({ creatorTier: 'regular', expectedViews: 10_000 }) as { ok: true; metadata: BusinessMetadata }).metadata;
+  const value = scoreValue(meta);
+  const recipe = chooseRecipe({ jobId: 'bench', profile, value, formats: meta.formats });
+  const pre = inputArgs(uri, profile.source).slice(0, -2);
+  let wallMs = 0;
+  for (const rendition of recipe.ladder) {
+    const args = renderFfmpegArgs({ source: uri, rendition, audio: recipe.audio, output: { kind: 'mp4', path: join(outDir, `${rendition.id}.mp4`) }, inputArgs: pre });
+    const r = await run(ffmpegPath(), args, { timeoutMs: 30 * 60_000 });
+    wallMs += r.wallMs;
+  }
+  return { wallSec: wallMs / 1000, rungs: `${value.tier}:${recipe.ladder.map((r) => `${r.height}${r.codec === 'h264' ? '' : r.codec}/${r.preset}`).join(',')}` };
+}
+
+export default async function bench(args: string[]): Promise<void> {
+  const clipsArg = args.indexOf('--clips');
+  const clipsDir = resolve(clipsArg >= 0 && args[clipsArg + 1] ? args[clipsArg + 1]! : (process.env.MARQUEE_CLIPS ?? join(SHARED_DIR, 'clips')));
+  const work = mkdtempSync(join(tmpdir(), 'marquee-bench-analysis-'));
+  const inputs: { name: string; path: string; origin: 'shared' | 'synthetic' }[] = [];
+  if (existsSync(clipsDir)) {
+    for (const f of readdirSync(clipsDir).sort()) if (VIDEO_EXT.test(f)) inputs.push({ name: f, path: join(clipsDir, f), origin: 'shared' });
+  } else {
+    console.log(`no clip folder at ${clipsDir}: synthetic samples only`);
+  }
+  if (!args.includes('--no-synth')) {
+    for (const kind of SYNTH_KINDS) {
+      const path = join(work, `synth-${kind}.mp4`);
+      await synthesizeClip(kind, path, { width: 960, height: 540, durationSec: 6, audio: kind === 'talking' ? 'speech' : kind === 'static' ? 'none' : 'music' });
+      inputs.push({ name: `synth-${kind}`, path, origin: 'synthetic' });
+    }
+  }
+  const analyzer = new FfmpegContentAnalyzer();
+  const rows: Record<string, string | number>[] = [];
+  const detail: Record<string, unknown>[] = [];
+  for (const input of inputs) {
+    let profile: ContentProfile;
+    try {
+      profile = await analyzer.analyze(input.path);
+    } catch (err) {
+      rows.push({ clip: input.name, class: `REJECTED: ${(err as Error).message.slice(0, 60)}` });
+      continue;
+    }
+    const outDir = mkdtempSync(join(work, 'enc-'));
+    const enc = await encodeDefaultRecipe(input.path, profile, outDir);
+    rmSync(outDir, { recursive: true, force: true });
+    const c = profile.complexity;
+    const key = Object.keys(EXPECTED).find((k) => input.name.replace(/^synth-/, '').startsWith(k));
+    const expected = key ? EXPECTED[key]! : '?';
+    const ratio = profile.analysisWallMs / 1000 / enc.wallSec;
+    rows.push({
+      clip: input.name.slice(0, 34),
+      dur: Number(profile.source.durationSec.toFixed(1)),
+      size: `${profile.source.width}x${profile.source.height}`,
+      SI: Math.round(c.spatialInfo),
+      TI: Math.round(c.temporalInfo),
+      TImean: Number((c.temporalInfoMean ?? 0).toFixed(1)),
+      cuts_min: Math.round(c.sceneCutsPerMinute),
+      flat: Number((c.flatShare ?? 0).toFixed(2)),
+      bg: Number((c.dominantLevelShare ?? 0).toFixed(2)),
+      sat: Number((c.saturation ?? 0).toFixed(1)),
+      noise: Number((c.noiseSigma ?? 0).toFixed(1)),
+      bpp: Number(c.probeBitsPerPixel.toFixed(3)),
+      probe_fps: Math.round(c.probeFps),
+      share: Number(c.sampledShare.toFixed(2)),
+      audio: profile.audio.kind,
+      lufs: profile.audio.loudnessLufs ?? '-',
+      class: profile.contentClass,
+      ok: expected.split('|').includes(profile.contentClass) ? 'yes' : `NO (${expected})`,
+      diff: Number(profile.difficulty.toFixed(2)),
+      analysis_s: Number((profile.analysisWallMs / 1000).toFixed(2)),
+      encode_s: Number(enc.wallSec.toFixed(2)),
+      ratio: Number(ratio.toFixed(3)),
+    });
+    detail.push({ clip: input.name, origin: input.origin, profile, encodeWallSec: enc.wallSec, recipe: enc.rungs, ratio, expectedClass: expected });
+  }
+  rmSync(work, { recursive: true, force: true });
+  printTable(rows, `Content analysis vs default-recipe encode (${inputs.length} clips; clips from ${clipsDir})`);
+  const long = detail.filter((d) => (d.profile as ContentProfile).source.durationSec >= 5);
+  const maxRatio = long.length ? Math.max(...long.map((d) => d.ratio as number)) : null;
+  const wrong = rows.filter((r) => typeof r.ok === 'string' && r.ok.startsWith('NO')).map((r) => `${r.clip}: ${r.class} (expected ${String(r.ok).slice(4, -1)})`);
+  console.log(`\nmaxAnalysisToEncodeRatio (clips ≥ 5 s): ${maxRatio?.toFixed(4) ?? 'n/a'}  (target ≤ 0.05)`);
+  console.log(`classes not as expected: ${wrong.length ? wrong.join('; ') : 'none'}`);
+  writeResult(
+    'analysis',
+    {
+      maxAnalysisToEncodeRatio: maxRatio,
+      clipsAtLeast5s: long.length,
+      clips: detail.length,
+      medianRatioAtLeast5s: long.length ? long.map((d) => d.ratio as number).sort((a, b) => a - b)[Math.floor(long.length / 2)] : null,
+      classesNotAsExpected: wrong,
+    },
+    { clipsDir, rows, detail },
+  );
+}
