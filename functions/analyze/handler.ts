@@ -1,1 +1,44 @@
-export const handler = async (): Promise<void> => {};
+/**
+ * Analyze (state machine task): probe the upload with ffprobe over a presigned URL (ffprobe from the
+ * Lambda layer), score value, choose the recipe, predict, allocate, write the job (conditional put),
+ * and answer with the Enqueue order — or REJECTED with a reason a person can act on.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { analyzeUpload } from '../../lib/aws/cloud-flow';
+import { readEnv, tierMap } from '../../lib/aws/env';
+import { analyzeInputSchema } from '../../lib/aws/event-schemas';
+import { EventBridgePublisher } from '../../lib/aws/events';
+import { DynamoJobStore } from '../../lib/aws/job-store';
+import { S3ObjectStore } from '../../lib/aws/object-store';
+import { TIERS } from '../../lib/core/types';
+import { DEFAULT_VALUE_POLICY } from '../../lib/core/value';
+import { FfprobeProber } from '../../lib/media/probe';
+import { systemClock } from '../../lib/ports';
+import { withPowertools, traced } from '../shared/powertools';
+
+const env = readEnv(
+  z.object({
+    JOBS_TABLE: z.string().min(3),
+    EVENT_BUS_NAME: z.string().default('default'),
+    TIER_QUEUES: tierMap(z.url()),
+    DEFAULT_BACKEND: z.enum(['mediaconvert', 'batch-gpu']).default('mediaconvert'),
+    DEADLINE_MINUTES: tierMap(z.number().positive()).optional(),
+    MARQUEE_FFPROBE: z.string().optional(),
+  }),
+);
+
+const deps = {
+  store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
+  objects: new S3ObjectStore(traced(new S3Client({}))),
+  prober: new FfprobeProber({ bin: env.MARQUEE_FFPROBE, timeoutMs: 60_000 }),
+  events: new EventBridgePublisher(traced(new EventBridgeClient({})), env.EVENT_BUS_NAME),
+  clock: systemClock,
+  tierQueues: env.TIER_QUEUES,
+  defaultBackend: env.DEFAULT_BACKEND,
+  valuePolicy: env.DEADLINE_MINUTES ? { ...DEFAULT_VALUE_POLICY, defaultDeadlineMinutes: Object.fromEntries(TIERS.map((t) => [t, env.DEADLINE_MINUTES![t]])) as typeof DEFAULT_VALUE_POLICY.defaultDeadlineMinutes } : undefined,
+};
+
+export const handler = withPowertools(async (event: unknown) => analyzeUpload(deps, analyzeInputSchema.parse(event)));

@@ -1,1 +1,41 @@
-export const handler = async (): Promise<void> => {};
+/**
+ * Complete: MediaConvert and Batch "Job State Change" events (EventBridge → SQS) → progress, actual
+ * run time, QC hand-off and the task-token answer. Partial batch failures are reported.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { completeEncode } from '../../lib/aws/cloud-flow';
+import { readEnv } from '../../lib/aws/env';
+import { InvalidEventError } from '../../lib/aws/errors';
+import { encoderEventSchema, encoderStateChangeOf } from '../../lib/aws/event-schemas';
+import { DynamoJobStore } from '../../lib/aws/job-store';
+import { S3ObjectStore } from '../../lib/aws/object-store';
+import { StepFunctionsTaskTokens } from '../../lib/aws/task-tokens';
+import { systemClock } from '../../lib/ports';
+import { flowMetrics, logger, traced, withPowertools } from '../shared/powertools';
+
+const env = readEnv(z.object({ JOBS_TABLE: z.string().min(3), OUTPUT_BUCKET: z.string().min(3) }));
+const deps = {
+  store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
+  objects: new S3ObjectStore(traced(new S3Client({}))),
+  tokens: new StepFunctionsTaskTokens(traced(new SFNClient({}))),
+  clock: systemClock,
+  outputBucket: env.OUTPUT_BUCKET,
+  metrics: flowMetrics,
+};
+const processor = new BatchProcessor(EventType.SQS);
+
+async function onEncoderEvent(record: SQSRecord): Promise<void> {
+  const parsed = encoderEventSchema.safeParse(JSON.parse(record.body));
+  if (!parsed.success) throw new InvalidEventError(`not an encoder state change: ${parsed.error.issues[0]?.message}`);
+  const change = encoderStateChangeOf(parsed.data);
+  if (!change) return;
+  const outcome = await completeEncode(deps, change);
+  logger.info('encoder event', { jobId: change.jobId, backend: change.backend, state: change.state, outcome });
+}
+
+export const handler = withPowertools((event: SQSEvent, context) => processPartialResponse(event, onEncoderEvent, processor, { context }));

@@ -1,1 +1,31 @@
-export const handler = async (): Promise<void> => {};
+/** Deadline watch (every minute): act on jobs whose P90 finish passes their deadline. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { z } from 'zod';
+import { watchDeadlines } from '../../lib/aws/cloud-flow';
+import { jsonEnv, readEnv } from '../../lib/aws/env';
+import { EventBridgePublisher } from '../../lib/aws/events';
+import { DynamoJobStore } from '../../lib/aws/job-store';
+import { systemClock } from '../../lib/ports';
+import { flowMetrics, logger, traced, withPowertools } from '../shared/powertools';
+
+const env = readEnv(
+  z.object({
+    JOBS_TABLE: z.string().min(3),
+    EVENT_BUS_NAME: z.string().default('default'),
+    CAPACITY: jsonEnv(z.object({ mediaconvert: z.number().int().nonnegative(), 'batch-gpu': z.number().int().nonnegative() })).default({ mediaconvert: 20, 'batch-gpu': 8 }),
+  }),
+);
+const deps = {
+  store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
+  events: new EventBridgePublisher(traced(new EventBridgeClient({})), env.EVENT_BUS_NAME),
+  clock: systemClock,
+  capacity: env.CAPACITY,
+  metrics: flowMetrics,
+};
+
+export const handler = withPowertools(async () => {
+  const result = await watchDeadlines(deps);
+  if (result.atRisk > 0) logger.info('deadline actions', result);
+  return result;
+});

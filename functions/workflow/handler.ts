@@ -1,1 +1,37 @@
-export const handler = async (): Promise<void> => {};
+/** Workflow steps of the state machine: verify outputs (QC), publish, fall back to the other backend, record a failure. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { fallBack, publishJob, recordFailure, verifyOutputs } from '../../lib/aws/cloud-flow';
+import { readEnv, tierMap } from '../../lib/aws/env';
+import { workflowStepSchema } from '../../lib/aws/event-schemas';
+import { EventBridgePublisher } from '../../lib/aws/events';
+import { DynamoJobStore } from '../../lib/aws/job-store';
+import { S3ObjectStore } from '../../lib/aws/object-store';
+import { systemClock } from '../../lib/ports';
+import { flowMetrics, traced, withPowertools } from '../shared/powertools';
+
+const env = readEnv(z.object({ JOBS_TABLE: z.string().min(3), EVENT_BUS_NAME: z.string().default('default'), TIER_QUEUES: tierMap(z.url()) }));
+const deps = {
+  store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
+  objects: new S3ObjectStore(traced(new S3Client({}))),
+  events: new EventBridgePublisher(traced(new EventBridgeClient({})), env.EVENT_BUS_NAME),
+  clock: systemClock,
+  tierQueues: env.TIER_QUEUES,
+  metrics: flowMetrics,
+};
+
+export const handler = withPowertools(async (event: unknown) => {
+  const step = workflowStepSchema.parse(event);
+  switch (step.step) {
+    case 'verify':
+      return verifyOutputs(deps, step.jobId);
+    case 'publish':
+      return publishJob(deps, step.jobId);
+    case 'fallback':
+      return fallBack(deps, step.jobId, step.error);
+    case 'fail':
+      return recordFailure(deps, step.jobId, step.error);
+  }
+});

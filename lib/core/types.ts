@@ -351,6 +351,24 @@ export interface Job {
   reason?: string;
   /** Optimistic-concurrency version, incremented on every write. */
   version: number;
+  /** Cloud flow: where the current encode attempt was submitted and how to answer its workflow. */
+  dispatch?: DispatchRecord;
+}
+
+/** A submission of a job to a cloud encoder (MediaConvert job or Batch job), with the workflow's task token. */
+export interface DispatchRecord {
+  backend: Backend;
+  /** MediaConvert or Batch job id. */
+  externalId?: string;
+  /** Step Functions task token the Complete handler answers. */
+  taskToken?: string;
+  submittedAt: number;
+  /** 1-based encode attempt. */
+  attempt: number;
+  /** Backends already tried for this job, in order (fallback goes to one not in this list). */
+  tried: Backend[];
+  /** Last encoder progress, 0..1. */
+  progress?: number;
 }
 
 export interface Decision {
