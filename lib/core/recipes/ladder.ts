@@ -47,8 +47,9 @@ export function ladderPolicy(levers: Pick<PriorityLevers, 'qualityLevel' | 'rung
   const ql = Math.min(10, Math.max(1, Math.round(levers.qualityLevel)));
   const spacing = { full: { ratio: 1.55, rungs: 8 }, core: { ratio: 1.9, rungs: 6 }, minimal: { ratio: 2.6, rungs: 3 } }[levers.rungSet];
   return {
-    // QVBR 7 (broadcast) → VMAF 90, 8 → 92.5, 9 → 95, 10 → 97.
-    topVmaf: Math.min(97, 90 + (ql - 7) * 2.5),
+    // QVBR 7 (broadcast) → VMAF 93, 8 → 95, 9 → 96.5, 10 → 98: the top rung sits about one JND
+    // (≈6 VMAF) below transparent for premium titles.
+    topVmaf: Math.min(98, 93 + (ql - 7) * 1.7),
     minCrf: 17,
     maxCrf: 42,
     minStepRatio: spacing.ratio,
