@@ -400,7 +400,7 @@ export function simulate(config: SimConfig): SimResult {
         yield node.sj.entry;
       }
     }
-    const result = schedule(ordered(), views, now, policy);
+    const result = schedule(ordered(), views, now, policy, { maxSkips: 16 });
     for (const e of result.skipped) {
       const sj = taken.get(e)!;
       queue.push(policy.rankKey(e), { sj, v: sj.version });

@@ -6,7 +6,7 @@
  * recording each with its expected gain and quality cost. Pure.
  */
 import { recordDecision } from '../job';
-import { baseTier, rankQueue, speedOn, type BackendPool, type QueueEntry, type SchedulerPolicy } from '../scheduling';
+import { baseTier, speedOn, type BackendPool, type QueueEntry, type SchedulerPolicy } from '../scheduling';
 import type { Decision, Job, RecipeVariant } from '../types';
 import { tierRank } from '../types';
 
@@ -127,16 +127,56 @@ export function planDeadlineActions(input: DeadlineInput): DeadlinePlan[] {
 
   // Fluid estimate of each queued job's start: running work drains first (half of it on average
   // before a slot frees), then the work ranked ahead, all at the fleet's throughput.
-  const ranked = rankQueue(input.queued, policy);
-  let ahead = runningWork / 2;
+  // Likely speed by the policy's routing, cached per kind of job (tier, acceleration, pin, urgency).
+  const speedCache = new Map<string, number>();
+  const likelySpeed = (entry: QueueEntry): number => {
+    const k = `${baseTier(entry.job)}|${entry.accelerated}|${entry.pinnedPool ?? ''}|${policy.reason(entry)}`;
+    let v = speedCache.get(k);
+    if (v === undefined) {
+      v = policy.choosePool(entry, allFree, now)?.speed ?? 1;
+      speedCache.set(k, v);
+    }
+    return v;
+  };
+  const queued = input.queued;
+  const n = queued.length;
+  const keys = new Float64Array(n);
+  let totalWork = runningWork / 2;
+  for (let i = 0; i < n; i++) {
+    keys[i] = policy.rankKey(queued[i]!);
+    totalWork += queued[i]!.workP50;
+  }
+  const minSpeed = pools.reduce((m, p) => Math.min(m, p.speed), Infinity);
+  // Only a job that could miss with all queued work ahead of it at the slowest speed is a candidate.
+  const candidates: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = queued[i]!;
+    const worst = now + (totalWork / capacity) * 1000 + (e.workP90 / minSpeed) * 1000;
+    if (worst > e.job.deadlineAt - margin) candidates.push(i);
+  }
+  const aheadOf = new Float64Array(n);
+  if (candidates.length > 0 && candidates.length <= 64) {
+    for (const c of candidates) {
+      let ahead = runningWork / 2;
+      const kc = keys[c]!;
+      for (let i = 0; i < n; i++) if (keys[i]! < kc || (keys[i] === kc && i < c)) ahead += queued[i]!.workP50;
+      aheadOf[c] = ahead;
+    }
+  } else if (candidates.length > 0) {
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
+    let ahead = runningWork / 2;
+    for (const i of order) {
+      aheadOf[i] = ahead;
+      ahead += queued[i]!.workP50;
+    }
+  }
   const atRisk: { entry: QueueEntry; finish: number; speed: number }[] = [];
-  for (const entry of ranked) {
-    const start = now + (ahead / capacity) * 1000;
-    const choice = policy.choosePool(entry, allFree, now);
-    const speed = choice?.speed ?? 1;
+  for (const c of candidates) {
+    const entry = queued[c]!;
+    const start = now + (aheadOf[c]! / capacity) * 1000;
+    const speed = likelySpeed(entry);
     const finish = start + (entry.workP90 / speed) * 1000;
     if (finish > entry.job.deadlineAt - margin) atRisk.push({ entry, finish, speed });
-    ahead += entry.workP50;
   }
   atRisk.sort((a, b) => byValue(a.entry.job, b.entry.job));
 
