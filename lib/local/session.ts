@@ -3,6 +3,7 @@ import { join, resolve, sep } from 'node:path';
 import { MarqueeError } from '../core/errors';
 import { isTerminal } from '../core/job';
 import { LocalFfmpegEncoder } from '../media/encode';
+import { FfmpegContentAnalyzer } from '../media/analyze';
 import { FfprobeProber } from '../media/probe';
 import { FfmpegQualityMeter } from '../media/quality';
 import type { ContentAnalyzer } from '../ports';
@@ -12,7 +13,6 @@ import { openDb } from './db';
 import { discoverUploads } from './ingest';
 import { EncodeLedger } from './ledger';
 import { barProgress, plainProgress, type ProgressView } from './progress';
-import { ProvisionalAnalyzer } from './provisional-analyzer';
 import { SqliteWorkQueue } from './queue';
 import { buildRunReport, formatRunReport, writeRunReport, type RunReport } from './report';
 import { LocalRuntime } from './runtime';
@@ -116,7 +116,7 @@ export async function runLocal(inputs: readonly string[], config: LocalConfig, i
       store,
       queue,
       ledger,
-      analyzer: io.analyzer ?? new ProvisionalAnalyzer(),
+      analyzer: io.analyzer ?? new FfmpegContentAnalyzer(),
       encoder: new LocalFfmpegEncoder({ threads: config.threadsPerWorker }),
       prober: new FfprobeProber(),
       ...(config.measureQuality ? { quality: new FfmpegQualityMeter({ ...(config.vmafModel ? { vmafModelPath: config.vmafModel } : {}), threads: config.threadsPerWorker }) } : {}),

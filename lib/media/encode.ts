@@ -6,6 +6,7 @@ import { renderFfmpegArgs } from '../core/recipes/ffmpeg';
 import type { Recipe, RenditionResult } from '../core/types';
 import type { EncodeProgress, EncodeTask, EncoderBackend } from '../ports';
 import { ffmpegPath } from './binaries';
+import { inputArgs } from './probe';
 import { masterPlaylist, parseMediaPlaylist, type HlsVariant } from './hls';
 import { benchmarkCpuSec, ProcessError, run } from './process';
 
@@ -79,9 +80,20 @@ export class LocalFfmpegEncoder implements EncoderBackend {
     const started = performance.now();
     await mkdir(outputPrefix, { recursive: true });
 
+    const srcInfo = task.job.profile?.source;
+    const input = inputArgs(source, srcInfo);
     const args = [
       '-benchmark',
-      ...renderFfmpegArgs({ source, rendition, audio: recipe.audio, output: { kind: 'mp4', path: paths.mp4Partial }, threads: this.opts.threads }),
+      ...renderFfmpegArgs({
+        source,
+        rendition,
+        audio: recipe.audio,
+        output: { kind: 'mp4', path: paths.mp4Partial },
+        ...(this.opts.threads ? { threads: this.opts.threads } : {}),
+        // Raw elementary streams carry no timing: the probed frame rate goes before `-i`.
+        inputArgs: input.slice(0, input.indexOf('-i')),
+        ...(srcInfo?.interlaced ? { deinterlace: true } : {}),
+      }),
     ];
     const encodeShare = wantHls ? 0.95 : 1;
     const report = (chunk: string) => {
