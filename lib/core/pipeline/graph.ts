@@ -117,15 +117,15 @@ export function buildTaskGraph(input: GraphInput): TaskGraph {
  * What a monolithic pipeline costs on one worker: the title's whole work one step after another
  * (analyse, every rendition in turn on the best device that worker has, package, QC, publish),
  * with a single dispatch. `workerBackends` are the devices of that worker (a GPU instance has
- * its host CPU too).
+ * its host CPU too); `hostCpuSpeed` scales the non-encode stages on that worker's CPU.
  */
-export function monolithicCostSec(input: Omit<GraphInput, 'available' | 'now'>, workerBackends: readonly Backend[]): number {
+export function monolithicCostSec(input: Omit<GraphInput, 'available' | 'now'>, workerBackends: readonly Backend[], hostCpuSpeed = 1): number {
   const policy = input.policy ?? DEFAULT_PIPELINE_POLICY;
   const d = input.durationSec;
   const n = input.ladder.length;
   const encodes = input.ladder.reduce((a, r) => a + input.encodeCost(r, routeRendition(r, workerBackends, policy).backend), 0);
   const stages = (input.includeAnalyse ? stageCostSec('analyse', d, 0, policy) : 0) + stageCostSec('package', d, n, policy) + stageCostSec('qc', d, n, policy) + stageCostSec('publish', d, n, policy);
-  return policy.overheads.dispatchSec + encodes + stages;
+  return policy.overheads.dispatchSec + encodes + stages / hostCpuSpeed;
 }
 
 const byId = (graph: TaskGraph, id: string): PipelineTask => {
