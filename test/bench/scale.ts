@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- scale [--sizes 10,100,1000,10000] [--day-uploads 1000000] [--policy marquee]`
- * Scaling: concurrent slots 10 → 100 → 1,000 → 10,000 with the workload scaled with them (a flat
- * day, offered load 1.1 × capacity so the fleet is saturated), Marquee scheduling. Efficiency is
+ * Scaling: concurrent slots 10 → 100 → 1,000 → 10,000 with the workload scaled with them (two flat
+ * hours, offered load 1.1 × capacity so the fleet is saturated), Marquee scheduling. Efficiency is
  * reference work completed per slot-hour relative to the 10-slot run. Then the wall-clock cost of
  * simulating one day of 1,000,000 uploads on a fleet sized for it (peak offered load = capacity).
  */
@@ -23,7 +23,7 @@ export default async function scale(args: string[]): Promise<void> {
   const dayUploads = Number(opt(args, 'day-uploads') ?? 1_000_000);
   const policyName = (opt(args, 'policy') ?? 'marquee') as PolicyName;
   const archetypes = buildArchetypes();
-  const flat = { ...DEFAULT_WORKLOAD, days: 0.25, diurnalAmplitude: 0, seed: 11 };
+  const flat = { ...DEFAULT_WORKLOAD, days: 1 / 12, diurnalAmplitude: 0, seed: 11 };
   const workPerUpload = meanWorkPerUpload(flat, archetypes);
   const rows: Record<string, string | number>[] = [];
   let base = 0;
@@ -41,7 +41,7 @@ export default async function scale(args: string[]): Promise<void> {
     rows.push({ slots: fleetSlots(fleet), 'uploads/day': uploadsPerDay, published: m.published, 'utilisation': m.utilisation.toFixed(4), 'busy slot-h per slot-h': perSlot.toFixed(4), efficiency: (perSlot / base).toFixed(3), 'wall s': r.wallSeconds.toFixed(1), events: r.events });
     console.log(JSON.stringify(rows.at(-1)));
   }
-  printTable(rows, `Scaling (${policyName}, six flat saturated hours, faults on)`);
+  printTable(rows, `Scaling (${policyName}, two flat saturated hours, faults on)`);
   const wl = { ...DEFAULT_WORKLOAD, uploadsPerDay: dayUploads, days: 1, seed: 12 };
   const fleet = fleetForPeakLoad(wl, 1, archetypes);
   const day = simulate({ workload: wl, fleet, policy: policyByName(policyName), archetypes, faults: defaultFaults(fleet), sweepSec: 300, drainHours: 12 });

@@ -101,7 +101,7 @@ export interface MarqueeOptions {
   urgencyLeadMinutes: number;
   /** Tiers that take the fastest slot (and wait briefly for one) rather than the cheapest. */
   fastLaneTiers: readonly Tier[];
-  /** Share of each fast pool's slots kept free for the fast lane (standard/bulk may not take them). */
+  /** Share of each fast pool's slots kept for the fast lane (lower tiers may use them only for work shorter than `maxWaitForFasterSec`). */
   fastReserveShare: number;
   /** A fast-lane job waits for a busy faster pool when the wait is at most this many seconds. */
   maxWaitForFasterSec: number;
@@ -197,8 +197,10 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
       const budgetSec = (e.job.deadlineAt - now) / 1000 - o.deadlineMarginSec;
       for (const pool of pools) {
         if (pool.free <= 0) continue;
-        if (pool.speed > slowest && pool.free <= Math.ceil(pool.slots * o.fastReserveShare)) continue;
         const speed = speedOn(pool, e);
+        // The fast lane's reserve takes lower-tier work only if it frees the slot within the
+        // fast lane's wait bound, so the reserve stays work-conserving without delaying premium.
+        if (pool.speed > slowest && pool.free <= Math.ceil(pool.slots * o.fastReserveShare) && e.workP90 / speed > o.maxWaitForFasterSec) continue;
         const costUsd = costOn(pool, e, speed, mcTier);
         const cand = { pool, speed, costUsd };
         if (e.workP90 / speed <= budgetSec && (!cheapestOk || costUsd < cheapestOk.costUsd)) cheapestOk = cand;

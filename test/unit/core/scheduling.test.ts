@@ -92,9 +92,11 @@ describe('marquee rank', () => {
     expect(choice.costUsd).toBe(Math.min(...costs));
   });
 
-  it('keeps a share of the fast pool for the fast lane', () => {
-    const std = entry(planned('s', 'standard'));
-    expect(policy.choosePool(std, pools({ 'batch-gpu': 1 }), 0)?.pool.id).not.toBe('batch-gpu');
+  it('keeps a share of the fast pool for the fast lane, lending it only to work that frees it quickly', () => {
+    const long = entry(planned('s', 'standard', 0, 3600));
+    expect(policy.choosePool(long, pools({ 'batch-gpu': 1 }), 0)?.pool.id).not.toBe('batch-gpu');
+    const short = entry(planned('t', 'standard', 0, 20));
+    expect(policy.choosePool(short, pools({ 'batch-gpu': 1 }), 0)?.pool.id).toBe('batch-gpu');
   });
 
   it('lets a premium job wait briefly for a busy fast pool instead of a slow slot', () => {

@@ -75,10 +75,15 @@ describe('simulator scenarios', () => {
     expect(job.history.at(-1)!.at).toBeLessThanOrEqual(job.deadlineAt);
   });
 
-  it('applies an emergency bump at once', () => {
-    const r = run({ faults: NO_FAULTS, fleet: defaultFleet(4), bumps: [{ uploadIndex: 800, afterSec: 300 }] });
-    const job = r.jobs!.find((j) => j.id === 'u800')!;
-    expect(job.adjustments.some((a) => a.kind === 'emergency')).toBe(true);
+  it('applies an emergency bump at once: the bumped job is the next one dispatched', () => {
+    const bulk: Upload = { index: 3_000_000, atMs: 20 * 3600_000, archetype: 6, durationSec: 1800, metadata: { creatorTier: 'new', expectedViews: 10, monetized: false, premium: false, formats: ['abr'] }, noiseZ: 0, crashU: 1, stuckU: 1 };
+    const r = run({ faults: NO_FAULTS, fleet: defaultFleet(4), extraUploads: [bulk], bumps: [{ uploadIndex: 3_000_000, afterSec: 300 }] });
+    const job = r.jobs!.find((j) => j.id === 'u3000000')!;
+    const bump = job.adjustments.find((a) => a.kind === 'emergency')!;
+    expect(bump).toMatchObject({ fromTier: 'bulk', toTier: 'critical' });
+    const started = job.history.find((h) => h.to === 'ENCODING')!.at;
+    const overtook = r.jobs!.filter((j) => j.id !== job.id && j.history.some((h) => h.to === 'ENCODING' && h.at > bump.at && h.at < started));
+    expect(overtook).toEqual([]);
     expect(job.status).toBe('PUBLISHED');
   });
 
