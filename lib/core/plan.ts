@@ -23,7 +23,7 @@ export function planJob(job: Job, profile: ContentProfile, ctx: PlanContext): Jo
   const reason = rejectionReason(profile.source, ctx.limits ?? DEFAULT_SOURCE_LIMITS);
   if (reason) return transition({ ...job, profile }, 'REJECTED', ctx.now, reason);
   const policy = ctx.valuePolicy ?? DEFAULT_VALUE_POLICY;
-  const value = scoreValue(job.metadata, policy);
+  const value = scoreValue(job.metadata, policy, ctx.now);
   const recipe = chooseRecipe({ jobId: job.id, profile, value, formats: job.metadata.formats });
   const prediction = predictJob(recipe, profile, ctx.backend, ctx.model ?? heuristicModel);
   const allocation = allocate(prediction, ctx.backend);

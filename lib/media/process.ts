@@ -48,14 +48,20 @@ export function run(bin: string, args: readonly string[], opts: RunOptions = {})
       reject(new ProcessError(`${bin} cancelled before start`, null, '', false, true));
       return;
     }
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    // Own process group, so a timeout also kills what a wrapper script started.
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: true });
     const maxOut = opts.maxStdoutBytes ?? 64 * 1024 * 1024;
     let stdout = '';
     let stderr = '';
     let timedOut = false;
     let aborted = false;
     const kill = () => {
-      child.kill('SIGKILL');
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     };
     const timer = opts.timeoutMs
       ? setTimeout(() => {
