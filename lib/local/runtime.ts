@@ -6,10 +6,12 @@ import { planJob } from '../core/plan';
 import type { EncodeTimeModel } from '../core/prediction';
 import { activeLadder } from '../core/recipes';
 import { tierThenDeadline, type SchedulingPolicy } from '../core/scheduling';
-import { TIERS, type Job, type QualityScores, type Rendition, type RenditionResult } from '../core/types';
+import type { QcVerdict } from '../core/qc';
+import { TIERS, type Job, type Rendition, type RenditionResult } from '../core/types';
 import { ageJob, DEFAULT_VALUE_POLICY, type ValuePolicy } from '../core/value';
-import { EncodeCancelledError, inspectHlsOutput, removeStalePartials, writeHlsMaster } from '../media/encode';
-import type { Clock, ContentAnalyzer, EncoderBackend, Prober, QualityMeter, QueuedWork } from '../ports';
+import { removeStalePartials, writeHlsMaster } from '../media/encode';
+import { verifyRenditions } from '../media/output-checks';
+import type { Clock, ContentAnalyzer, EncoderBackend, QualityMeter, QueuedWork } from '../ports';
 import { systemClock } from '../ports';
 import type { Upload } from './ingest';
 import type { EncodeLedger } from './ledger';
@@ -42,8 +44,6 @@ export interface LocalRuntimeOptions {
   encoder: EncoderBackend;
   /** Measures each rendition against its source while VERIFYING (PSNR/SSIM, VMAF with a model). */
   quality?: QualityMeter;
-  /** Probes outputs while VERIFYING (dimensions and duration match the recipe). */
-  prober?: Prober;
   clock?: Clock;
   /** Concurrent ffmpeg encodes (the worker pool size). */
   workers: number;
@@ -338,7 +338,9 @@ export class LocalRuntime {
         { signal, onProgress: (p) => this.emit({ type: 'encode-progress', jobId, renditionId: rendition.id, fraction: p.fraction }) },
       );
     } catch (err) {
-      if (err instanceof EncodeCancelledError || signal?.aborted) {
+      // Cancelled by our own signal: the rendition stays pending for the next run. (A cancellation we did
+      // not ask for counts as a failure, so it can never spin the dispatcher.)
+      if (signal?.aborted) {
         this.o.ledger.finish(attempt, 'cancelled', this.now());
         this.emit({ type: 'encode-end', jobId, renditionId: rendition.id, outcome: 'cancelled' });
         return;
@@ -402,74 +404,61 @@ export class LocalRuntime {
 
   // ── verify & publish ───────────────────────────────────────────────────────────────────────
 
+  /**
+   * VERIFYING: gather output facts (probe, keyframes, HLS playlists), measure quality against the source
+   * at its display size, and judge with the QC core (floors, duration, streams, sizes, alignment).
+   * Passed → HLS master written, PUBLISHED; failed → FAILED with every reason.
+   */
   private async verify(jobId: string, signal?: AbortSignal): Promise<void> {
     const job = await this.o.store.get(jobId);
     if (!job || job.status !== 'VERIFYING' || !job.recipe || !job.profile) return;
     const src = job.profile.source;
-    const problems: string[] = [];
-    const notes: string[] = [];
-    const quality = new Map<string, QualityScores>();
-    for (const rendition of activeLadder(job.recipe)) {
-      const res = job.renditions.find((r) => r.renditionId === rendition.id);
-      const primary = res?.outputs[0];
-      if (!res || res.status !== 'done' || !primary) {
-        problems.push(`${rendition.id} has no output`);
-        continue;
-      }
-      const before = problems.length;
-      const tolerance = Math.max(0.5, src.durationSec * 0.05);
-      for (const out of res.outputs) {
-        if (out.endsWith('.m3u8')) {
-          const hls = await inspectHlsOutput(out);
-          problems.push(...hls.problems.map((p) => `${rendition.id}: ${p}`));
-          if (hls.problems.length === 0 && Math.abs(hls.durationSec - src.durationSec) > tolerance)
-            problems.push(`${rendition.id}: HLS lasts ${hls.durationSec.toFixed(2)} s, source ${src.durationSec.toFixed(2)} s`);
-          continue;
-        }
-        const size = await stat(out).then((st) => st.size).catch(() => 0);
-        if (size === 0) {
-          problems.push(`${rendition.id}: output ${out} is missing or empty`);
-          continue;
-        }
-        if (!this.o.prober) continue;
-        try {
-          const info = await this.o.prober.probe(out, { signal });
-          if (info.height !== rendition.height || info.width !== rendition.width) problems.push(`${rendition.id}: output is ${info.width}x${info.height}, recipe says ${rendition.width}x${rendition.height}`);
-          if (Math.abs(info.durationSec - src.durationSec) > tolerance) problems.push(`${rendition.id}: output lasts ${info.durationSec.toFixed(2)} s, source ${src.durationSec.toFixed(2)} s`);
-        } catch (err) {
-          if (signal?.aborted) return;
-          problems.push(`${rendition.id}: output does not probe: ${errorText(err)}`);
-        }
-      }
-      if (this.o.quality && problems.length === before) {
-        try {
-          const q = await this.o.quality.measure(job.source.uri, primary, { width: src.width, height: src.height, signal });
-          quality.set(rendition.id, { psnr: q.psnr, ssim: q.ssim, ...(q.vmaf !== undefined ? { vmaf: q.vmaf } : {}) });
-        } catch (err) {
-          if (signal?.aborted) return;
-          notes.push(`${rendition.id}: quality not measured (${errorText(err)})`);
-        }
-      }
-    }
-    if (signal?.aborted) return;
-    if (problems.length > 0) {
-      const failed = await updateJob(this.o.store, jobId, (j) => (j.status === 'VERIFYING' ? transition(j, 'FAILED', this.now(), `output check failed: ${problems.join('; ')}`) : undefined));
+    const ladder = activeLadder(job.recipe);
+    const due = new Set(ladder.map((r) => r.id));
+    let checked: RenditionResult[];
+    let verdict: QcVerdict;
+    try {
+      ({ results: checked, verdict } = await verifyRenditions(
+        job.source.uri,
+        job.recipe,
+        ladder,
+        job.renditions.filter((r) => due.has(r.renditionId)),
+        { ...(this.o.quality ? { meter: this.o.quality } : {}), width: src.width, height: src.height, sourceDurationSec: src.durationSec, sourceHasAudio: src.audio !== null, ...(signal ? { signal } : {}) },
+      ));
+    } catch (err) {
+      if (signal?.aborted) return;
+      const failed = await updateJob(this.o.store, jobId, (j) => (j.status === 'VERIFYING' ? transition(j, 'FAILED', this.now(), `output check could not run: ${errorText(err)}`) : undefined));
       await this.finished(failed);
       return;
     }
-    const withQuality = job.renditions.map((r) => (quality.has(r.renditionId) ? { ...r, quality: quality.get(r.renditionId)! } : r));
+    if (signal?.aborted) return;
+    const byId = new Map(checked.map((r) => [r.renditionId, r]));
+    const withQuality = job.renditions.map((r) => byId.get(r.renditionId) ?? r);
+    if (!verdict.passed) {
+      const failed = await updateJob(this.o.store, jobId, (j) =>
+        j.status === 'VERIFYING'
+          ? transition(
+              recordDecision({ ...j, renditions: withQuality }, { at: this.now(), kind: 'qc', action: 'reject outputs', reason: verdict.failures.map((f) => f.reason).join('; ') }),
+              'FAILED',
+              this.now(),
+              `QC failed: ${verdict.reason}`,
+            )
+          : undefined,
+      );
+      await this.finished(failed);
+      return;
+    }
     const master = await writeHlsMaster(this.jobDir(jobId), job.recipe, withQuality, src.durationSec);
-    const scores = [...quality.values()];
+    const scores = checked.flatMap((r) => (r.quality ? [r.quality] : []));
     const summary = scores.length
-      ? `min PSNR ${Math.min(...scores.map((s) => s.psnr)).toFixed(1)} dB, min SSIM ${Math.min(...scores.map((s) => s.ssim)).toFixed(3)}` +
-        (scores.every((s) => s.vmaf !== undefined) ? `, min VMAF ${Math.min(...scores.map((s) => s.vmaf!)).toFixed(1)}` : '')
+      ? `min PSNR ${Math.min(...scores.map((q) => q.psnr)).toFixed(1)} dB, min SSIM ${Math.min(...scores.map((q) => q.ssim)).toFixed(3)}` +
+        (scores.every((q) => q.vmaf !== undefined) ? `, min VMAF ${Math.min(...scores.map((q) => q.vmaf!)).toFixed(1)}` : '')
       : 'quality not measured';
-    const published = await updateJob(this.o.store, jobId, (j) => {
-      if (j.status !== 'VERIFYING') return undefined;
-      let next: Job = { ...j, renditions: withQuality };
-      for (const n of notes) next = recordDecision(next, { at: this.now(), kind: 'qc', action: 'skip quality', reason: n });
-      return transition(next, 'PUBLISHED', this.now(), `published ${quality.size || withQuality.filter((r) => r.status === 'done').length} rendition(s)${master ? ' + HLS master' : ''}; ${summary}`);
-    });
+    const published = await updateJob(this.o.store, jobId, (j) =>
+      j.status === 'VERIFYING'
+        ? transition({ ...j, renditions: withQuality }, 'PUBLISHED', this.now(), `${verdict.reason}; ${checked.length} rendition(s)${master ? ' + HLS master' : ''}; ${summary}`)
+        : undefined,
+    );
     await removeStalePartials(this.jobDir(jobId));
     await this.finished(published);
   }

@@ -4,7 +4,6 @@ import { MarqueeError } from '../core/errors';
 import { isTerminal } from '../core/job';
 import { LocalFfmpegEncoder } from '../media/encode';
 import { FfmpegContentAnalyzer } from '../media/analyze';
-import { FfprobeProber } from '../media/probe';
 import { FfmpegQualityMeter } from '../media/quality';
 import type { ContentAnalyzer } from '../ports';
 import { systemClock } from '../ports';
@@ -118,7 +117,6 @@ export async function runLocal(inputs: readonly string[], config: LocalConfig, i
       ledger,
       analyzer: io.analyzer ?? new FfmpegContentAnalyzer(),
       encoder: new LocalFfmpegEncoder({ threads: config.threadsPerWorker }),
-      prober: new FfprobeProber(),
       ...(config.measureQuality ? { quality: new FfmpegQualityMeter({ ...(config.vmafModel ? { vmafModelPath: config.vmafModel } : {}), threads: config.threadsPerWorker }) } : {}),
       clock,
       workers: config.workers,
