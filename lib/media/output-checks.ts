@@ -62,8 +62,14 @@ export async function renditionFacts(renditionId: string, outputs: readonly stri
   const playlist = outputs.find((o) => o.endsWith('.m3u8'));
   const media = outputs.find((o) => o.endsWith('.mp4')) ?? playlist;
   if (!media || !existsSync(media)) return { renditionId, hasVideo: false, hasAudio: false, ...(playlist ? { playlist: checkHlsPlaylist(playlist) } : {}) };
-  const [info, keys] = await Promise.all([probeOutput(media), keyframeTimes(media)]);
-  return { renditionId, ...info, keyframeTimes: keys, ...(playlist ? { playlist: checkHlsPlaylist(playlist) } : {}) };
+  const playlistCheck = playlist ? { playlist: checkHlsPlaylist(playlist) } : {};
+  try {
+    const [info, keys] = await Promise.all([probeOutput(media), keyframeTimes(media)]);
+    return { renditionId, ...info, keyframeTimes: keys, ...playlistCheck };
+  } catch {
+    // Unreadable output (truncated file, playlist with missing segments): no usable video stream.
+    return { renditionId, hasVideo: false, hasAudio: false, ...playlistCheck };
+  }
 }
 
 export interface VerifyOptions {
