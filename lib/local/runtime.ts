@@ -5,7 +5,7 @@ import { isTerminal, newJob, recordDecision, transition } from '../core/job';
 import { planJob } from '../core/plan';
 import type { EncodeTimeModel } from '../core/prediction';
 import { activeLadder } from '../core/recipes';
-import { tierThenDeadline, type SchedulingPolicy } from '../core/scheduling';
+import { marqueePolicy, type QueueEntry, type SchedulerPolicy } from '../core/scheduling';
 import type { QcVerdict } from '../core/qc';
 import { TIERS, type Job, type Rendition, type RenditionResult } from '../core/types';
 import { ageJob, DEFAULT_VALUE_POLICY, type ValuePolicy } from '../core/value';
@@ -47,7 +47,11 @@ export interface LocalRuntimeOptions {
   clock?: Clock;
   /** Concurrent ffmpeg encodes (the worker pool size). */
   workers: number;
-  policy?: SchedulingPolicy;
+  /**
+   * Ranks queued jobs (lower key first). Default: the Marquee policy — value tier with bounded aging,
+   * deadline urgency and emergency bumps — the same ranking the cloud dispatcher and the simulator use.
+   */
+  policy?: SchedulerPolicy;
   valuePolicy?: ValuePolicy;
   model?: EncodeTimeModel;
   /** Encode attempts per job before it FAILS (1 = no retry). Default 2. */
@@ -76,14 +80,14 @@ const errorText = (err: unknown): string => (err instanceof Error ? err.message 
  */
 export class LocalRuntime {
   private readonly clock: Clock;
-  private readonly policy: SchedulingPolicy;
+  private readonly policy: SchedulerPolicy;
   private readonly valuePolicy: ValuePolicy;
   private readonly active = new Map<string, ActiveJob>();
 
   constructor(private readonly o: LocalRuntimeOptions) {
     this.clock = o.clock ?? systemClock;
-    this.policy = o.policy ?? tierThenDeadline;
     this.valuePolicy = o.valuePolicy ?? DEFAULT_VALUE_POLICY;
+    this.policy = o.policy ?? marqueePolicy({ valuePolicy: this.valuePolicy });
   }
 
   private now(): number {
@@ -266,12 +270,31 @@ export class LocalRuntime {
       if ((job.status === 'QUEUED' || job.status === 'ENCODING') && this.pendingRenditions(job, a).length > 0) jobs.push(await this.aged(job, a));
     }
     if (jobs.length === 0) return undefined;
-    const ordered = this.policy.order(jobs, this.now());
+    const ranked = jobs.map((j) => ({ job: j, key: this.policy.rankKey(this.queueEntry(j)) }));
+    ranked.sort((x, y) => x.key - y.key || x.job.createdAt - y.job.createdAt || x.job.id.localeCompare(y.job.id));
+    const ordered = ranked.map((r) => r.job);
     // A job uses up to its allocated slots; a slot no other job wants goes to the best job anyway.
     const within = ordered.find((j) => (this.active.get(j.id)?.running.size ?? 0) < Math.max(1, j.allocation?.slots ?? 1));
     const job = within ?? ordered[0]!;
     const rendition = this.pendingRenditions(job, this.active.get(job.id)!)[0]!;
     return { kind: 'encode', jobId: job.id, rendition };
+  }
+
+  /** A job as the scheduling policy sees it: when it was queued and the predicted work still to do. */
+  private queueEntry(job: Job): QueueEntry {
+    const pending = new Set(job.renditions.filter((r) => r.status !== 'done').map((r) => r.renditionId));
+    const left = (job.prediction?.renditions ?? []).filter((p) => pending.has(p.renditionId));
+    return {
+      job,
+      queuedAt: this.active.get(job.id)?.work?.enqueuedAt ?? job.history.find((h) => h.to === 'QUEUED')?.at ?? job.createdAt,
+      workP50: left.reduce((a, p) => a + p.wallSecP50, 0),
+      workP90: left.reduce((a, p) => a + p.wallSecP90, 0),
+      contentSec: job.profile?.source.durationSec ?? 0,
+      normalisedPerMinute: 0,
+      accelerated: false,
+      emergency: job.adjustments.some((a) => a.kind === 'emergency'),
+      boostMs: 0,
+    };
   }
 
   /** Apply the value policy's aging to a waiting job (persisted when its tier changes). */
@@ -325,7 +348,9 @@ export class LocalRuntime {
     let started = false;
     const job = await updateJob(this.o.store, jobId, (j) => {
       started = j.status === 'QUEUED';
-      return started ? transition(j, 'ENCODING', this.now(), `encoding started on ${this.o.encoder.backend} (${j.value?.tier ?? 'untiered'})`) : undefined;
+      return started
+        ? transition(j, 'ENCODING', this.now(), `encoding started on ${this.o.encoder.backend} (${j.value?.tier ?? 'untiered'}, ${this.policy.name}: ${this.policy.reason(this.queueEntry(j))})`)
+        : undefined;
     });
     if (started) this.emit({ type: 'job', job });
     const predictedSec = job.prediction?.renditions.find((p) => p.renditionId === rendition.id)?.wallSecP50;
