@@ -52,6 +52,8 @@ export interface FfmpegQualityMeterOptions {
   threads?: number;
   /** Keep VMAF off even when a model is found (fast PSNR/SSIM-only checks). */
   disableVmaf?: boolean;
+  /** Compute VMAF on every Nth frame only (libvmaf `n_subsample`; default 1 = every frame). */
+  vmafSubsample?: number;
 }
 
 /** A measurement that failed: ffmpeg error, timeout, or output it could not parse. */
@@ -96,7 +98,7 @@ export function resolveVmafModel(explicit?: string): string | undefined {
  * The ffmpeg filter graph: both inputs re-timed from zero, scaled to the display size, split to
  * psnr, ssim and (optionally) libvmaf. Distorted is input 0 (libvmaf's "main"), reference input 1.
  */
-export function qualityFilterGraph(o: { width: number; height: number; vmafModel?: string; vmafLog?: string; threads?: number; fps?: number }): string {
+export function qualityFilterGraph(o: { width: number; height: number; vmafModel?: string; vmafLog?: string; threads?: number; fps?: number; subsample?: number }): string {
   const n = o.vmafModel ? 3 : 2;
   const fps = o.fps ? `fps=${o.fps},` : '';
   const prep = `setpts=PTS-STARTPTS,scale=${o.width}:${o.height}:flags=bicubic,format=yuv420p`;
@@ -109,7 +111,7 @@ export function qualityFilterGraph(o: { width: number; height: number; vmafModel
   ];
   if (o.vmafModel) {
     const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/:/g, '\\:').replace(/'/g, "\\'");
-    const opts = [`model_path=${esc(o.vmafModel)}`, ...(o.vmafLog ? ['log_fmt=json', `log_path=${esc(o.vmafLog)}`] : []), ...(o.threads ? [`n_threads=${o.threads}`] : []), 'eof_action=endall'];
+    const opts = [`model_path=${esc(o.vmafModel)}`, ...(o.vmafLog ? ['log_fmt=json', `log_path=${esc(o.vmafLog)}`] : []), ...(o.threads ? [`n_threads=${o.threads}`] : []), ...(o.subsample && o.subsample > 1 ? [`n_subsample=${o.subsample}`] : []), 'eof_action=endall'];
     parts.push(`[d2][r2]libvmaf=${opts.join(':')}`);
   }
   return parts.join(';');
@@ -120,11 +122,13 @@ export class FfmpegQualityMeter implements QualityMeter {
   readonly vmafModel: string | undefined;
   private readonly timeoutMs: number;
   private readonly threads: number;
+  private readonly subsample: number;
 
   constructor(opts: FfmpegQualityMeterOptions = {}) {
     this.vmafModel = opts.disableVmaf ? undefined : resolveVmafModel(opts.vmafModelPath);
     this.timeoutMs = opts.timeoutMs ?? 10 * 60_000;
     this.threads = opts.threads ?? 0;
+    this.subsample = opts.vmafSubsample ?? 1;
   }
 
   /** Compare `distorted` with `reference` at `width`×`height` (the reference's display size). */
@@ -138,7 +142,7 @@ export class FfmpegQualityMeter implements QualityMeter {
       if (opts.durationSec) args.push('-t', String(opts.durationSec));
       args.push(
         '-lavfi',
-        qualityFilterGraph({ width: opts.width, height: opts.height, vmafModel: this.vmafModel, vmafLog, threads: this.threads, fps: opts.fps }),
+        qualityFilterGraph({ width: opts.width, height: opts.height, vmafModel: this.vmafModel, vmafLog, threads: this.threads, fps: opts.fps, subsample: this.subsample }),
         '-f', 'null', '-',
       );
       let stderr: string;

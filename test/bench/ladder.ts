@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ladder [--preset medium] [--seconds 5] [--clips flower,bikes] [--no-vmaf]`
+ * `npm run bench -- ladder [--preset medium] [--seconds 4] [--clips flower,bikes] [--no-vmaf] [--vmaf-subsample 1]`
  *
  * On every clip in ../shared/clips (MARQUEE_CLIPS), encode three H.264 ladders with the same encoder
  * (the npm ffmpeg's libx264), the same preset and the same GOP rules (2 s closed GOPs, keyframes
@@ -151,13 +151,14 @@ export default async function ladderBench(args: string[]): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const preset = opt('preset') ?? 'medium';
-  const seconds = Number(opt('seconds') ?? 5);
+  const seconds = Number(opt('seconds') ?? 4);
+  const subsample = Number(opt('vmaf-subsample') ?? 1);
   const filter = opt('clips')?.split(',');
   const clipsDir = process.env.MARQUEE_CLIPS ?? join(SHARED_DIR, 'clips');
   const vmafModel = process.env.MARQUEE_VMAF_MODEL ?? join(SHARED_DIR, 'vmaf/vmaf_v0.6.1.pkl');
   const useVmaf = !args.includes('--no-vmaf') && existsSync(vmafModel);
   if (!existsSync(clipsDir)) throw new Error(`no clips folder at ${clipsDir} (set MARQUEE_CLIPS)`);
-  const meter = new FfmpegQualityMeter(useVmaf ? { vmafModelPath: vmafModel } : { disableVmaf: true });
+  const meter = new FfmpegQualityMeter(useVmaf ? { vmafModelPath: vmafModel, vmafSubsample: subsample } : { disableVmaf: true });
   const analyzer = await analyzerFor();
   const work = mkdtempSync(join(tmpdir(), 'marquee-bench-ladder-'));
   const started = performance.now();
@@ -203,6 +204,7 @@ export default async function ladderBench(args: string[]): Promise<void> {
         const m: Measured = { ladder, rung, width: r.width, height: r.height, kbps, psnr: q.psnrY, ...(q.vmaf !== undefined ? { vmaf: q.vmaf } : {}) };
         measured.push(m);
         rmSync(out, { force: true });
+        console.log(`  ${clip.file} ${ladder} ${rung}: ${kbps.toFixed(1)} kbit/s, VMAF ${m.vmaf?.toFixed(2) ?? 'n/a'}, PSNR ${m.psnr.toFixed(2)}`);
       };
 
       for (const r of marquee) await encodeAndMeasure('marquee', `${r.height}p-crf${r.crf}`, r);
@@ -271,6 +273,7 @@ export default async function ladderBench(args: string[]): Promise<void> {
     totalMbitsVodDefault: r2(perClip.reduce((a, r) => a + (r.mbitsVod as number), 0)),
     preset,
     secondsPerClip: seconds,
+    vmafSubsample: subsample,
     vmaf: useVmaf,
     profileSource: analyzer.name,
     wallSec: Math.round((performance.now() - started) / 1000),

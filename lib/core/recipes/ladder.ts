@@ -62,7 +62,9 @@ export function ladderPolicy(levers: Pick<PriorityLevers, 'qualityLevel' | 'rung
 
 /** Every (height, CRF) operating point of the title at or below the source height. */
 export function operatingPoints(t: TitleModel, policy: LadderPolicy, maxHeight = t.height): LadderPoint[] {
-  const heights = [...new Set([...CANDIDATE_HEIGHTS.filter((h) => h < t.height), t.height])].filter((h) => h <= maxHeight && h >= Math.min(144, t.height));
+  // Never more than two octaves below the source (beyond that upscaling destroys the picture), never below 144p.
+  const lowest = Math.min(t.height, Math.max(144, t.height / 4));
+  const heights = [...new Set([...CANDIDATE_HEIGHTS.filter((h) => h < t.height), t.height])].filter((h) => h <= maxHeight && h >= lowest);
   const pts: LadderPoint[] = [];
   for (const height of heights) {
     for (let crf = policy.minCrf; crf <= policy.maxCrf; crf += 1) {
@@ -112,8 +114,11 @@ export function chooseRungs(t: TitleModel, policy: LadderPolicy, maxHeight = t.h
   // The envelope over all resolutions: at each rate, the resolution/CRF with the most quality.
   const hull = paretoFront(points);
   if (hull.length === 0) return [];
-  // Top: the cheapest hull point that reaches the target (or the best there is).
-  const top = hull.find((p) => p.vmaf >= policy.topVmaf) ?? hull[hull.length - 1]!;
+  // Top: at the largest allowed size (viewers on big screens get the source's detail), the
+  // cheapest CRF that reaches the target, or the best there is.
+  const topHeight = Math.max(...points.map((p) => p.height));
+  const atTop = points.filter((p) => p.height === topHeight).sort((a, b) => a.kbps - b.kbps);
+  const top = atTop.find((p) => p.vmaf >= policy.topVmaf) ?? atTop[atTop.length - 1] ?? hull[hull.length - 1]!;
   const rungs: LadderPoint[] = [top];
   let last = top;
   for (;;) {

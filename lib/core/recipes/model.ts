@@ -9,9 +9,11 @@ import type { ContentProfile } from '../types';
  *   and a downscaled picture carries more detail per pixel (alpha≈0.55: a quarter of the pixels
  *   costs ≈ 2.7× fewer bits, not 4×).
  * - Quality (VMAF at the source's display size): VMAF of the encode at its own size falls with CRF
- *   along a logistic curve; upscaling a smaller rendition back to the display size loses
- *   `upscaleLoss · detail · (1 − h/H)^2` points, where `detail` grows with spatial information (SI) and
- *   is highest for screen content (text does not survive downscaling) and lowest for flat animation.
+ *   along a logistic curve; upscaling a smaller rendition back to the display size keeps a share
+ *   `U = 1 / (1 + (detail · log2(H/h) / upscaleOctaves)^upscaleExponent)` of it — about 93% one
+ *   octave down (720p of 1080p), 57% at a third of the height, 33% at 240p of 1080p for typical
+ *   video, as in published per-title ladders. `detail` grows with spatial information (SI) and is
+ *   highest for screen content (text does not survive downscaling), lower for flat animation.
  *
  * The constants are general x264 behaviour, not fitted per title. The recipe engine uses the model to
  * predict each title's convex hull (which resolution gives the most quality at each bitrate).
@@ -23,8 +25,10 @@ export interface RateQualityModel {
   vmafMidCrf: number;
   /** Logistic width of native VMAF vs CRF. */
   vmafCrfWidth: number;
-  /** VMAF points lost when a rendition of zero height were upscaled (scaled by detail·(1−s)²). */
-  upscaleLoss: number;
+  /** Octaves of downscaling at which an upscaled picture keeps half its VMAF (detail 1). */
+  upscaleOctaves: number;
+  /** Steepness of the upscaling loss. */
+  upscaleExponent: number;
   /** Rate factor of the recipe's preset vs the probe encode at equal CRF. */
   presetRateFactor: number;
 }
@@ -34,8 +38,11 @@ export const DEFAULT_RQ_MODEL: RateQualityModel = {
   alpha: 0.55,
   vmafMidCrf: 40,
   vmafCrfWidth: 5.5,
-  upscaleLoss: 80,
-  presetRateFactor: 0.9,
+  upscaleOctaves: 1.8,
+  upscaleExponent: 3.2,
+  // The probe is x264's fastest configuration (no CABAC, B-frames, mb-tree or AQ): at equal CRF a
+  // normal preset spends roughly 2.5× fewer bits.
+  presetRateFactor: 0.4,
 };
 
 /** The per-title inputs to the model, derived once from the content profile. */
@@ -59,17 +66,18 @@ export function displaySize(profile: ContentProfile): { width: number; height: n
   return Math.abs(rotation) % 180 === 90 ? { width: height, height: width } : { width, height };
 }
 
-/** How much a title loses when downscaled, from SI and the content class. */
+/** How much a title loses when downscaled, from SI (measured at ≤360p by the analyzer), flat share and class. */
 export function detailFactor(profile: ContentProfile): number {
-  const si = profile.complexity.spatialInfo;
-  let d = Number.isFinite(si) && si > 0 ? 0.45 + si / 110 : 0.9;
+  const c = profile.complexity;
+  const si = c.spatialInfoMean ?? c.spatialInfo;
+  let d = Number.isFinite(si) && si > 0 ? 0.85 + si / 300 : 1;
+  // Flat regions (cartoons, slides) survive downscaling; measured share when the analyzer has it.
+  if (c.flatShare !== undefined) d *= 1 - 0.5 * Math.min(1, Math.max(0, c.flatShare));
+  else if (profile.contentClass === 'animation') d *= 0.8;
   switch (profile.contentClass) {
     case 'screen':
     case 'static':
       d = Math.max(d, 1.5);
-      break;
-    case 'animation':
-      d *= 0.8;
       break;
     case 'film-grain':
       d *= 1.1;
@@ -112,9 +120,13 @@ export function nativeVmaf(m: RateQualityModel, crf: number): number {
   return 100 / (1 + Math.exp((crf - m.vmafMidCrf) / m.vmafCrfWidth));
 }
 
+/** Share of VMAF kept when a rendition at height h is upscaled to the display height. */
+export function upscaleRetention(t: TitleModel, h: number): number {
+  const octaves = Math.log2(t.height / Math.min(h, t.height));
+  return 1 / (1 + Math.pow((t.detail * octaves) / t.model.upscaleOctaves, t.model.upscaleExponent));
+}
+
 /** Predicted VMAF at the source's display size of an encode at height h and CRF q. */
 export function predictVmaf(t: TitleModel, h: number, crf: number): number {
-  const s = clamp(h / t.height, 0, 1);
-  const loss = t.model.upscaleLoss * t.detail * (1 - s) * (1 - s);
-  return clamp(nativeVmaf(t.model, crf) - loss, 0, 100);
+  return clamp(nativeVmaf(t.model, crf) * upscaleRetention(t, h), 0, 100);
 }
