@@ -103,6 +103,8 @@ export interface MarqueeOptions {
   fastLaneTiers: readonly Tier[];
   /** Share of each fast pool's slots kept for the fast lane (lower tiers may use them only for work shorter than `maxWaitForFasterSec`). */
   fastReserveShare: number;
+  /** Tiers that may borrow a reserved fast slot for work that frees it within `maxWaitForFasterSec`. */
+  reserveLendTiers: readonly Tier[];
   /** A fast-lane job waits for a busy faster pool when the wait is at most this many seconds. */
   maxWaitForFasterSec: number;
   /** MediaConvert pricing tier by job tier (Basic has fewer features but costs less). */
@@ -116,6 +118,7 @@ export const DEFAULT_MARQUEE_OPTIONS: MarqueeOptions = {
   urgencyLeadMinutes: 20,
   fastLaneTiers: ['critical', 'premium'],
   fastReserveShare: 0.3,
+  reserveLendTiers: ['bulk'],
   maxWaitForFasterSec: 120,
   mediaConvertTier: { critical: 'professional', premium: 'professional', standard: 'basic', bulk: 'basic' },
   deadlineMarginSec: 300,
@@ -198,9 +201,9 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
       for (const pool of pools) {
         if (pool.free <= 0) continue;
         const speed = speedOn(pool, e);
-        // The fast lane's reserve takes lower-tier work only if it frees the slot within the
-        // fast lane's wait bound, so the reserve stays work-conserving without delaying premium.
-        if (pool.speed > slowest && pool.free <= Math.ceil(pool.slots * o.fastReserveShare) && e.workP90 / speed > o.maxWaitForFasterSec) continue;
+        // The fast lane's reserve lends slots to bulk work that frees them within the fast lane's
+        // wait bound: utilisation without delaying premium or speeding standard past its lane.
+        if (pool.speed > slowest && pool.free <= Math.ceil(pool.slots * o.fastReserveShare) && !(o.reserveLendTiers.includes(tier) && e.workP90 / speed <= o.maxWaitForFasterSec)) continue;
         const costUsd = costOn(pool, e, speed, mcTier);
         const cand = { pool, speed, costUsd };
         if (e.workP90 / speed <= budgetSec && (!cheapestOk || costUsd < cheapestOk.costUsd)) cheapestOk = cand;

@@ -95,7 +95,7 @@ describe('marquee rank', () => {
   it('keeps a share of the fast pool for the fast lane, lending it only to work that frees it quickly', () => {
     const long = entry(planned('s', 'standard', 0, 3600));
     expect(policy.choosePool(long, pools({ 'batch-gpu': 1 }), 0)?.pool.id).not.toBe('batch-gpu');
-    const short = entry(planned('t', 'standard', 0, 20));
+    const short = entry(planned('t', 'bulk', 0, 20));
     expect(policy.choosePool(short, pools({ 'batch-gpu': 1 }), 0)?.pool.id).toBe('batch-gpu');
   });
 
