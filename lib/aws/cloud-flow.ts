@@ -41,7 +41,8 @@ export interface EnqueueOrder {
   reason: string;
 }
 
-const MAX_TIMEOUT_SEC = 29 * 24 * 3600;
+/** Below the state machine timeout (7 days). */
+const MAX_TIMEOUT_SEC = 6 * 24 * 3600;
 
 /** Task timeout: the time to the deadline plus room for a late finish; heartbeat: at most 6 h of silence. */
 export function waitLimits(job: Job, now: number): { heartbeatSec: number; timeoutSec: number } {
@@ -156,11 +157,14 @@ export async function analyzeUpload(deps: AnalyzeDeps, ref: UploadRef): Promise<
   if (!meta.ok) return reject(meta.reason);
   let source: SourceInfo;
   const started = deps.clock.now();
+  const url = await deps.objects.presignGet(uri, 900, ref.version);
+  // Never let a presigned URL (it carries a signature) into a reason, a log or an event.
+  const scrub = (msg: string) => msg.split(url).join(uri).replace(/https?:\/\/\S*X-Amz-\S*/g, uri);
   try {
-    source = await deps.prober.probe(await deps.objects.presignGet(uri, 900, ref.version), { timeoutMs: 60_000 });
+    source = await deps.prober.probe(url, { timeoutMs: 60_000 });
   } catch (e) {
-    if (e instanceof RejectedInputError || (e as Error).name === 'RejectedInputError') return reject((e as Error).message);
-    throw new TransientError(`probe failed: ${(e as Error).message}`, { cause: e });
+    if (e instanceof RejectedInputError || (e as Error).name === 'RejectedInputError') return reject(scrub((e as Error).message));
+    throw new TransientError(`probe failed: ${scrub((e as Error).message)}`);
   }
   const policy = deps.valuePolicy ?? DEFAULT_VALUE_POLICY;
   const planned = planJob(received, profileFromProbe(source, deps.clock.now() - started), { now, backend: deps.defaultBackend, valuePolicy: policy });
@@ -205,12 +209,13 @@ export interface DispatchSummary {
   inFlight: Record<CloudBackend, number>;
 }
 
-/** Pools of cloud encoder slots as the scheduler sees them. */
+/** Pools of cloud encoder slots as the scheduler sees them (a backend configured with no slots is no pool). */
 export function cloudPools(capacity: Record<CloudBackend, number>, inFlight: Record<CloudBackend, number>): BackendPool[] {
-  return [
+  const pools: BackendPool[] = [
     { id: 'mediaconvert', backend: 'mediaconvert', slots: capacity.mediaconvert, free: Math.max(0, capacity.mediaconvert - inFlight.mediaconvert), speed: 1.5, acceleratedSpeed: 4, pricing: { kind: 'mediaconvert', tier: 'professional' } },
     { id: 'batch-gpu', backend: 'batch-gpu', slots: capacity['batch-gpu'], free: Math.max(0, capacity['batch-gpu'] - inFlight['batch-gpu']), speed: 4, pricing: { kind: 'batch', instance: 'g4dn.xlarge', slotsPerInstance: 1, spot: true } },
   ];
+  return pools.filter((p) => p.slots > 0);
 }
 
 const isCloud = (b: Backend | undefined): b is CloudBackend => b === 'mediaconvert' || b === 'batch-gpu';
@@ -353,7 +358,9 @@ export async function completeEncode(deps: CompleteDeps, change: EncoderStateCha
     const stored = await update(deps.store, job.id, (cur) => {
       const renditions = cur.renditions.map((r) => {
         const m = manifest?.renditions.find((x) => x.renditionId === r.renditionId);
-        const mine = m?.outputs ?? outputs.filter((o) => o.includes(`_${r.renditionId}`) || o.includes(`/${r.renditionId}`));
+        // MediaConvert names outputs <source>_<NameModifier>.<ext>; the name modifier is `_<renditionId>`.
+        const suffix = new RegExp(`(_|/)${r.renditionId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.[A-Za-z0-9]+|/index\\.m3u8)$`);
+        const mine = m?.outputs ?? outputs.filter((o) => suffix.test(o));
         return { ...r, status: mine.length > 0 ? ('done' as const) : r.status, outputs: mine, backend: change.backend, wallSec: m?.wallSec ?? wallSec, ...(m ? { bytes: m.bytes } : {}) };
       });
       return transition(cur, 'VERIFYING', change.at, `${change.backend} finished in ${wallSec.toFixed(0)} s`, { renditions });

@@ -203,7 +203,7 @@ describe('cdk-nag', () => {
     };
     const packs = [new AwsSolutionsChecks(s.app), new ServerlessChecks(s.app)];
     const open = packs.flatMap((p) =>
-      p.validateScope(s.app).violations.flatMap((v) => v.violatingResources.filter((r) => !acknowledged(r.constructPath, `${p.readPackName}::${v.ruleName}`)).map((r) => `${v.ruleName} @ ${r.constructPath}`)),
+      p.validateScope(s.app).violations.flatMap((v) => v.violatingResources.filter((r) => !acknowledged(r.constructPath ?? '', `${p.readPackName}::${v.ruleName}`)).map((r) => `${v.ruleName} @ ${r.constructPath}`)),
     );
     const total = packs.reduce((n, p) => n + p.validateScope(s.app).violations.length, 0);
     expect(total, 'the packs did run and find acknowledged rules').toBeGreaterThan(5);
