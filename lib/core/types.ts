@@ -96,7 +96,11 @@ export interface ComplexityFeatures {
   temporalInfoMean?: number;
   /** Share of exactly flat pixels (Sobel magnitude < 1): high for screen content and animation. */
   flatShare?: number;
-  /** Immerkær noise estimate (8-bit units) at the analysis size: film grain, sensor noise. */
+  /**
+   * Immerkær noise estimate (8-bit units): film grain, sensor noise. Measured on a native-resolution
+   * centre crop (≤ 256×256) since the overview analyzer (issue 3 follow-up); earlier profiles measured
+   * it at the analysis size.
+   */
   noiseSigma?: number;
   /** Mean share of pixels at the most common luma level (a page or desktop background). */
   dominantLevelShare?: number;
@@ -104,6 +108,14 @@ export interface ComplexityFeatures {
   saturation?: number;
   /** Frames decoded for SI/TI. */
   sampledFrames?: number;
+  /** Mean TI on the overview stream (frames scaled to 144 lines whatever the source): one motion scale for every resolution. */
+  overviewTemporalInfo?: number;
+  /** Share of consecutive overview frame pairs in which nothing changed (TI < 0.1). */
+  stillPairShare?: number;
+  /** Motion energy density in the centre of the frame over the whole frame's: 1 even, > 1 concentrated (a presenter), 0 no motion. */
+  centreMotionConcentration?: number;
+  /** Share of the title scanned for scene cuts and motion (0..1). */
+  cutScanShare?: number;
 }
 
 export const AUDIO_KINDS = ['none', 'silence', 'speech', 'music'] as const;

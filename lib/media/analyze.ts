@@ -1,7 +1,8 @@
 import { RejectedInputError } from '../core/errors';
 import { classifyContent, difficultyOf, rejectionReason, DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../core/analysis';
 import { audioKindOf, audioSignalStats, parseEbur128Summary } from '../core/analysis/audio';
-import { frameFeatures, meanSaturation, splitFrames } from '../core/analysis/frames';
+import { frameFeatures, meanSaturation, medianNoiseSigma, splitFrames } from '../core/analysis/frames';
+import { overviewFeatures } from '../core/analysis/motion';
 import { samplingPlan, type SamplingOptions, type SamplingPlan } from '../core/analysis/sampling';
 import type { AudioFeatures, ComplexityFeatures, ContentProfile, SourceInfo } from '../core/types';
 import type { ContentAnalyzer, ProbeOptions, Prober } from '../ports';
@@ -41,34 +42,81 @@ export interface SampledMeasurements {
   audio: AudioFeatures;
 }
 
+/** Overview frames faster than this are thinned (every n-th frame) so a 240 fps title costs what a 60 fps one does. */
+export const MAX_OVERVIEW_FPS = 60;
+/** Noise is measured on every n-th frame of each analysis window's native-resolution crop. */
+const NOISE_FRAME_STEP = 4;
+
+/** The arguments of one sampling run and where each of its outputs comes out. */
+export interface SamplingRun {
+  args: string[];
+  /** One yuv420p stream per analysis window, at the analysis size. */
+  windowFds: number[];
+  /** One gray stream per overview stretch, at the overview size. */
+  overviewFds: number[];
+  /** One gray stream per analysis window: the native-resolution centre crop, every 4th frame. */
+  cropFds: number[];
+  audioFd: number | null;
+  /** Overview frames kept: one in `overviewStep`. */
+  overviewStep: number;
+  sequential: boolean;
+}
+
 /**
- * The ffmpeg argument array of one sampling run. Outputs: stdout = the probe encode's H.264
- * bitstream (its bytes are counted), fd 3.. = one raw gray stream per window at the analysis size,
- * the last fd = 8 kHz mono PCM of the audio sample. ebur128 prints integrated loudness on stderr;
- * `-benchmark_all` prints per-frame encode times, from which the probe's own speed is summed.
+ * The ffmpeg argument array of one sampling run — one process for everything: the probe encode's
+ * H.264 bitstream on stdout (its bytes are counted), then on fds 3.. one raw yuv420p stream per
+ * analysis window (SI/TI, flatness, saturation), one gray stream per overview stretch at 144 lines
+ * (cuts and motion, see lib/core/analysis/motion.ts), one native-resolution centre crop per window
+ * (noise), and the last fd 8 kHz mono PCM of the audio sample. ebur128 prints integrated loudness on
+ * stderr; `-benchmark_all` prints per-frame encode times, from which the probe's own speed is summed.
  */
-export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan, raw: boolean): { args: string[]; windowFds: number[]; audioFd: number | null } {
+export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan, raw: boolean): SamplingRun {
   // Seeking (one input per window) costs a decode from the keyframe before each window: cheap for
   // long titles with ordinary GOPs, dear for short clips with one keyframe (every window would
-  // decode from 0). Raw streams cannot seek at all. Those decode once, up to the last window.
+  // decode from 0). Raw streams cannot seek at all. Those decode once, to the end of the last stretch.
   const sequential = raw || source.durationSec <= SEQUENTIAL_DECODE_MAX_SEC;
-  const { analysisWidth: w, analysisHeight: h } = plan;
+  const { analysisWidth: w, analysisHeight: h, overviewWidth: ow, overviewHeight: oh, noiseCropWidth: cw, noiseCropHeight: ch } = plan;
   const args = ['-hide_banner', '-nostdin', '-nostats', '-benchmark_all', '-loglevel', 'level+info'];
   const graph: string[] = [];
   const k = plan.windows.length;
-  const gray = (label: string) => `scale=${w}:${h}:flags=bilinear,format=yuv420p[${label}]`;
+  const step = Math.max(1, Math.ceil(source.fps / MAX_OVERVIEW_FPS));
+  const thin = step > 1 ? `select='not(mod(n,${step}))',` : '';
+  const trim = (start: number, dur: number) => `trim=start=${start}:duration=${dur},setpts=PTS-STARTPTS`;
+  const analysis = (label: string) => `scale=${w}:${h}:flags=bilinear,format=yuv420p[${label}]`;
+  const overview = (label: string) => `${thin}scale=${ow}:${oh}:flags=area,format=gray[${label}]`;
+  const crop = (label: string) => `select='not(mod(n,${NOISE_FRAME_STEP}))',crop=${cw}:${ch},format=gray[${label}]`;
+  let m: number;
   if (sequential) {
-    const last = plan.windows.at(-1)!;
-    args.push('-t', String(last.startSec + last.durationSec), ...inputArgs(uri, source));
-    graph.push(`[0:v:0]split=${k + 1}${plan.windows.map((_, i) => `[s${i}]`).join('')}[sp]`);
-    plan.windows.forEach((win, i) => graph.push(`[s${i}]trim=start=${win.startSec}:duration=${win.durationSec},setpts=PTS-STARTPTS,${gray(`g${i}`)}`));
-    const inside = plan.windows.map((win) => `gte(t,${win.startSec})*lt(t,${win.startSec + win.durationSec})`).join("+");
+    m = plan.overview.length;
+    const end = Math.max(...[...plan.windows, ...plan.overview].map((x) => x.startSec + x.durationSec));
+    args.push('-t', String(end), ...inputArgs(uri, source));
+    const labels = [...plan.windows.map((_, i) => `[a${i}]`), '[sp]', ...plan.overview.map((_, j) => `[o${j}]`), ...plan.windows.map((_, i) => `[c${i}]`)];
+    graph.push(`[0:v:0]split=${labels.length}${labels.join('')}`);
+    plan.windows.forEach((win, i) => graph.push(`[a${i}]${trim(win.startSec, win.durationSec)},${analysis(`g${i}`)}`));
+    const inside = plan.windows.map((win) => `gte(t,${win.startSec})*lt(t,${win.startSec + win.durationSec})`).join('+');
     graph.push(`[sp]select='${inside}',setpts=N/FRAME_RATE/TB,format=yuv420p[probe]`);
+    plan.overview.forEach((ov, j) => graph.push(`[o${j}]${trim(ov.startSec, ov.durationSec)},${overview(`v${j}`)}`));
+    plan.windows.forEach((win, i) => graph.push(`[c${i}]${trim(win.startSec, win.durationSec)},${crop(`n${i}`)}`));
   } else {
-    for (const win of plan.windows) args.push('-ss', String(win.startSec), '-t', String(win.durationSec), ...inputArgs(uri, source));
-    plan.windows.forEach((_, i) => graph.push(`[${i}:v:0]split=2[s${i}][p${i}]`, `[s${i}]${gray(`g${i}`)}`));
-    graph.push(`${plan.windows.map((_, i) => `[p${i}]`).join('')}concat=n=${k}:v=1:a=0,format=yuv420p[probe]`);
+    // One input per window, opened over its (longer) overview stretch; the analysis window is trimmed out of it.
+    m = k;
+    const stretches = plan.windows.map((win, i) => plan.overview[i] ?? win);
+    stretches.forEach((ov) => args.push('-ss', String(ov.startSec), '-t', String(ov.durationSec), ...inputArgs(uri, source)));
+    plan.windows.forEach((win, i) => {
+      const at = Math.max(0, Number((win.startSec - stretches[i]!.startSec).toFixed(3)));
+      graph.push(
+        `[${i}:v:0]split=4[a${i}][p${i}][o${i}][c${i}]`,
+        `[a${i}]${trim(at, win.durationSec)},${analysis(`g${i}`)}`,
+        `[p${i}]${trim(at, win.durationSec)}[q${i}]`,
+        `[o${i}]${overview(`v${i}`)}`,
+        `[c${i}]${trim(at, win.durationSec)},${crop(`n${i}`)}`,
+      );
+    });
+    graph.push(`${plan.windows.map((_, i) => `[q${i}]`).join('')}concat=n=${k}:v=1:a=0,format=yuv420p[probe]`);
   }
+  const windowFds = plan.windows.map((_, i) => 3 + i);
+  const overviewFds = Array.from({ length: m }, (_, j) => 3 + k + j);
+  const cropFds = plan.windows.map((_, i) => 3 + k + m + i);
   let audioFd: number | null = null;
   if (plan.audio && source.audio && !raw) {
     // the audio input is input number 1 after a single sequential input, k after k window inputs
@@ -79,14 +127,15 @@ export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan
       `[al]aresample=48000,ebur128,anullsink`,
       `[ap]aresample=${PCM_RATE},aformat=sample_fmts=s16:channel_layouts=mono[pcm]`,
     );
-    audioFd = 3 + k;
+    audioFd = 3 + 2 * k + m;
   }
   args.push('-filter_complex', graph.join(';'));
   args.push('-map', '[probe]', '-c:v', 'libx264', '-crf', String(PROBE_CRF), '-x264-params', PROBE_X264_PARAMS, '-an', '-f', 'h264', 'pipe:1');
-  const windowFds = plan.windows.map((_, i) => 3 + i);
   windowFds.forEach((fd, i) => args.push('-map', `[g${i}]`, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', `pipe:${fd}`));
+  overviewFds.forEach((fd, j) => args.push('-map', `[v${j}]`, '-f', 'rawvideo', '-pix_fmt', 'gray', `pipe:${fd}`));
+  cropFds.forEach((fd, i) => args.push('-map', `[n${i}]`, '-f', 'rawvideo', '-pix_fmt', 'gray', `pipe:${fd}`));
   if (audioFd !== null) args.push('-map', '[pcm]', '-f', 's16le', '-ac', '1', '-ar', String(PCM_RATE), `pipe:${audioFd}`);
-  return { args, windowFds, audioFd };
+  return { args, windowFds, overviewFds, cropFds, audioFd, overviewStep: step, sequential };
 }
 
 /** Wall seconds ffmpeg spent in the encoder of output file 0 (`-benchmark_all` lines), or undefined. */
@@ -136,19 +185,23 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
     const path = uri.startsWith('file://') ? new URL(uri).pathname : uri;
     const raw = isRawStream(path) || source.container.split(',').includes('h264') || source.container.split(',').includes('hevc');
     const plan = samplingPlan(source, this.opts.sampling);
-    const { args, windowFds, audioFd } = samplingArgs(path, source, plan, raw);
+    const run = samplingArgs(path, source, plan, raw);
+    const { args, windowFds, overviewFds, cropFds, audioFd } = run;
     const lumaBytes = plan.analysisWidth * plan.analysisHeight;
     const chromaBytes = (plan.analysisWidth / 2) * (plan.analysisHeight / 2);
     const frameBytes = lumaBytes + 2 * chromaBytes;
-    const maxFrames = Math.ceil(Math.max(...plan.windows.map((w) => w.durationSec)) * Math.min(source.fps, 240)) + 8;
+    const overviewBytes = plan.overviewWidth * plan.overviewHeight;
+    const fps = Math.min(source.fps, 240);
+    const longest = (ws: { durationSec: number }[]) => Math.ceil(Math.max(...ws.map((x) => x.durationSec)) * fps) + 8;
+    const maxBytes = Math.max(frameBytes * longest(plan.windows), overviewBytes * longest(plan.overview), 64 * 1024 * 1024);
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 120_000;
     let result;
     try {
       result = await captureRun(this.opts.ffmpeg ?? ffmpegPath(), args, {
         timeoutMs,
         signal: opts.signal,
-        extraPipes: windowFds.length + (audioFd !== null ? 1 : 0),
-        maxBytesPerPipe: Math.max(frameBytes * maxFrames, 64 * 1024 * 1024),
+        extraPipes: windowFds.length + overviewFds.length + cropFds.length + (audioFd !== null ? 1 : 0),
+        maxBytesPerPipe: maxBytes,
       });
     } catch (err) {
       if (err instanceof ProcessError && err.timedOut)
@@ -160,21 +213,34 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
       }
       throw err;
     }
-    const [bitstream, ...rest] = result.pipes;
+    // pipes[0] is stdout, pipes[n] is fd n + 2
+    const pipe = (fd: number): Buffer => result.pipes[fd - 2] ?? Buffer.alloc(0);
+    const bitstream = result.pipes[0];
     // yuv420p frames: Y plane for SI/TI, U and V for saturation
-    const yuv = windowFds.map((_, i) => splitFrames(rest[i] ?? Buffer.alloc(0), frameBytes, 1));
-    const windows = yuv.map((w) => w.map((f) => f.subarray(0, lumaBytes)));
-    const frames = windows.reduce((n, w) => n + w.length, 0);
-    const sats = yuv.flat().map((f) => meanSaturation(f.subarray(lumaBytes, lumaBytes + chromaBytes), f.subarray(lumaBytes + chromaBytes)));
+    const yuv = windowFds.map((fd) => splitFrames(pipe(fd), frameBytes, 1));
+    const windows = yuv.map((win) => win.map((f) => f.subarray(0, lumaBytes)));
+    const frames = windows.reduce((n, win) => n + win.length, 0);
     if (frames === 0) throw new RejectedInputError('the video could not be decoded: no frame came out of the sampled windows');
-    const ff = frameFeatures(windows, plan.analysisWidth, plan.analysisHeight);
+    // chroma changes slowly: every 4th frame is enough for the mean saturation
+    const sats = yuv
+      .flat()
+      .filter((_, i) => i % 4 === 0)
+      .map((f) => meanSaturation(f.subarray(lumaBytes, lumaBytes + chromaBytes), f.subarray(lumaBytes + chromaBytes)));
+    const ff = frameFeatures(windows, plan.analysisWidth, plan.analysisHeight, { spatialEvery: 2, noise: false });
+    const ov = overviewFeatures(
+      overviewFds.map((fd) => splitFrames(pipe(fd), plan.overviewWidth, plan.overviewHeight)),
+      plan.overviewWidth,
+      plan.overviewHeight,
+    );
+    const crops = cropFds.flatMap((fd) => splitFrames(pipe(fd), plan.noiseCropWidth, plan.noiseCropHeight));
+    const scannedSec = (ov.frames * run.overviewStep) / source.fps;
     const sampledSec = frames / source.fps;
     const probeSec = probeEncodeSeconds(result.stderr) ?? result.wallMs / 1000;
     const probeFps = frames / Math.max(1e-3, probeSec);
     const complexity: ComplexityFeatures = {
       spatialInfo: round(ff.siMax),
       temporalInfo: round(ff.tiMax),
-      sceneCutsPerMinute: round((ff.sceneCuts / Math.max(1e-3, sampledSec)) * 60),
+      sceneCutsPerMinute: round((ov.sceneCuts / Math.max(1e-3, scannedSec)) * 60),
       probeBitsPerPixel: round(((bitstream?.length ?? 0) * 8) / (frames * source.width * source.height), 5),
       probeFps: round(probeFps),
       probeSecondsPerSecond: round(source.fps / probeFps, 4),
@@ -182,15 +248,19 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
       spatialInfoMean: round(ff.siMean),
       temporalInfoMean: round(ff.tiMean),
       flatShare: round(ff.flatShare, 4),
-      noiseSigma: round(ff.noiseSigma),
+      noiseSigma: round(crops.length ? medianNoiseSigma(crops, plan.noiseCropWidth, plan.noiseCropHeight) : 0),
       dominantLevelShare: round(ff.dominantLevelShare, 4),
       saturation: round(sats.reduce((a, b) => a + b, 0) / Math.max(1, sats.length)),
       sampledFrames: frames,
+      overviewTemporalInfo: round(ov.tiMean),
+      stillPairShare: round(ov.stillPairShare, 3),
+      centreMotionConcentration: round(ov.centreMotionConcentration),
+      cutScanShare: round(Math.min(1, scannedSec / Math.max(1e-3, source.durationSec)), 4),
     };
     let audio: AudioFeatures = { kind: 'none', channels: 0 };
     if (source.audio) {
       audio = { kind: 'silence', channels: source.audio.channels };
-      const pcmBuf = audioFd !== null ? rest[windowFds.length] : undefined;
+      const pcmBuf = audioFd !== null ? pipe(audioFd) : undefined;
       if (pcmBuf && pcmBuf.length >= 2) {
         // copy into an aligned buffer: a Buffer from concat may start at an odd offset
         const aligned = new Uint8Array(pcmBuf.subarray(0, pcmBuf.length - (pcmBuf.length % 2)));

@@ -158,7 +158,17 @@ const median = (xs: number[]): number => {
  * Features of sampled windows of frames. Each window is a run of consecutive frames; pairs are
  * only formed inside a window. Noise is measured on up to 3 frames per window (it changes slowly).
  */
-export function frameFeatures(windows: Uint8Array[][], w: number, h: number): FrameFeatures {
+export interface FrameFeatureOptions {
+  /** Measure SI and flatness on every n-th frame of a window (default 1: all). The picture's detail
+   * changes slowly, the Sobel pass is the dearest part, and TI still uses every pair. */
+  spatialEvery?: number;
+  /** Estimate noise here (default true); the analyzer measures it on a native-resolution crop instead. */
+  noise?: boolean;
+}
+
+export function frameFeatures(windows: Uint8Array[][], w: number, h: number, opts: FrameFeatureOptions = {}): FrameFeatures {
+  const every = Math.max(1, Math.floor(opts.spatialEvery ?? 1));
+  const withNoise = opts.noise ?? true;
   const si: number[] = [];
   const flats: number[] = [];
   const ti: number[] = [];
@@ -170,10 +180,12 @@ export function frameFeatures(windows: Uint8Array[][], w: number, h: number): Fr
     let prevHist: Float64Array | undefined;
     win.forEach((f, i) => {
       frames++;
-      const s = sobelStats(f, w, h);
-      si.push(s.sd);
-      flats.push(s.flatShare);
-      if (i === 0 || i === win.length - 1 || i === win.length >> 1) noise.push(noiseSigma(f, w, h));
+      if (i % every === 0) {
+        const s = sobelStats(f, w, h);
+        si.push(s.sd);
+        flats.push(s.flatShare);
+      }
+      if (withNoise && (i === 0 || i === win.length - 1 || i === win.length >> 1)) noise.push(noiseSigma(f, w, h));
       const { hist, dominant: top } = lumaStats(f);
       dominant.push(top);
       if (prevHist) {
@@ -196,4 +208,9 @@ export function frameFeatures(windows: Uint8Array[][], w: number, h: number): Fr
     noiseSigma: median(noise),
     dominantLevelShare: mean(dominant),
   };
+}
+
+/** Median Immerkær noise over frames (the median ignores a title card or a black frame). */
+export function medianNoiseSigma(frames: Uint8Array[], w: number, h: number): number {
+  return median(frames.map((f) => noiseSigma(f, w, h)));
 }

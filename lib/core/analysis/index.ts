@@ -4,6 +4,7 @@ export * from './source';
 export * from './sampling';
 export * from './frames';
 export * from './audio';
+export * from './motion';
 
 /**
  * Hard limits checked on probe data before any decode: a header that claims 100000×100000 pixels,
@@ -48,11 +49,17 @@ export function rejectionReason(source: SourceInfo, limits: SourceLimits = DEFAU
 }
 
 /**
- * Thresholds of the content-class rule. Calibrated on the synthetic clips of lib/media/synth and the
- * real clips in ../shared/clips (see docs/analysis-and-value.md for the measured values).
+ * Thresholds of the content-class rule. Motion thresholds are on the overview scale (mean TI of
+ * frames at 144 lines, `overviewTemporalInfo`), noise on a native-resolution crop, saturation in
+ * chroma units: none of them moves with the source resolution. Calibrated on the synthetic clips of
+ * lib/media/synth (320×180 to 960×540) and the real clips in ../shared/clips; the measured values are
+ * in docs/analysis-and-value.md.
  */
 export const CLASS_RULE = {
-  /** Mean TI below this with no cut: nothing moves. */
+  /** Static: nearly every pair of consecutive frames identical, and no cut. A held picture decodes to
+   * identical frames; a slide deck changes a few times a minute. */
+  staticStillPairShare: 0.8,
+  /** Fallback for profiles without the overview features: mean TI below this, no cut. */
   staticTi: 0.5,
   /** Screen content: a dominant background level and large exactly-flat areas. */
   screenDominantLevel: 0.3,
@@ -60,38 +67,56 @@ export const CLASS_RULE = {
   /** Animation: large exactly-flat areas and a clean (noise-free) picture… */
   animationFlatShare: 0.5,
   animationMaxNoise: 1.5,
-  /** …or strongly saturated colour with a clean picture (rendered CGI such as Big Buck Bunny). */
+  /** …or strongly saturated colour with a clean picture and no fast motion (rendered CGI such as Big Buck Bunny). */
   animationSaturation: 20,
   animationSaturatedMaxNoise: 2,
-  /** Film grain: strong pixel noise and almost no flat area. */
+  /** Film grain: strong pixel noise at the native resolution and almost no flat area. */
   grainNoise: 9,
   grainMaxFlatShare: 0.02,
-  /** High motion: strong mean TI or frequent cuts. */
-  highMotionTi: 13,
+  /** High motion: strong mean TI (overview scale) or frequent cuts. */
+  highMotionTi: 9,
   highMotionCutsPerMinute: 20,
-  /** Talking head: little motion, and the audio is speech. */
-  talkingMaxTi: 8,
+  /** Talking head: motion concentrated in the centre (a presenter before a still background)… */
+  talkingCentreConcentration: 1.35,
+  /** …or speech over a picture that moves little. */
+  talkingSpeechMaxTi: 6,
 } as const;
 
 /**
- * Content class from measured features; the first rule that matches wins:
- * static (mean TI < 0.5, no cut) → screen (dominant background ≥ 30% and flat ≥ 30%) →
- * animation (flat ≥ 50% and noise < 1.5, or saturation ≥ 20 and noise < 2) → film-grain (noise ≥ 9, flat < 2%) →
- * high-motion (mean TI ≥ 13 or ≥ 20 cuts/min) → talking-head (mean TI < 8 and speech) → general.
- * Without the optional features (older profiles) the P.910 maxima stand in for the means.
+ * Content class from measured features; the first rule that matches wins. Each rule has a physical
+ * reason (see CLASS_RULE and docs/analysis-and-value.md):
+ *
+ * 1. static — ≥ 80% of frame pairs unchanged and no cut (a held picture or a slow slide deck);
+ * 2. screen — dominant background ≥ 30% and exactly-flat ≥ 30% (pages, desktops: no camera makes
+ *    exact flats over a third of the frame);
+ * 3. animation — flat ≥ 50% and noise < 1.5 (cel animation: flat fills, no sensor noise), or
+ *    saturation ≥ 20, noise < 2 and mean TI below high motion (rendered CGI is clean and vivid;
+ *    saturation alone is weak evidence — stage light and sports kits are vivid too — so it yields
+ *    to fast motion, which then dominates the encode);
+ * 4. film-grain — noise ≥ 9 at native resolution and flat < 2% (grain covers every pixel);
+ * 5. high-motion — mean TI ≥ 9 at 144 lines, or ≥ 20 cuts/min;
+ * 6. talking-head — motion concentrated in the centre (≥ 1.35× the frame's density: a presenter
+ *    moves, the room does not), or speech over a picture whose mean TI is < 6;
+ * 7. general.
+ *
+ * Profiles without the overview features fall back to the analysis-size means (or P.910 maxima)
+ * with the same thresholds, which is approximate.
  */
 export function classifyContent(c: ComplexityFeatures, audio: AudioFeatures): ContentClass {
   const r = CLASS_RULE;
-  const ti = c.temporalInfoMean ?? c.temporalInfo;
+  const ti = c.overviewTemporalInfo ?? c.temporalInfoMean ?? c.temporalInfo;
   const flat = c.flatShare ?? 0;
   const noise = c.noiseSigma ?? 0;
-  if (ti < r.staticTi && c.sceneCutsPerMinute === 0) return 'static';
+  const still = c.stillPairShare !== undefined ? c.stillPairShare >= r.staticStillPairShare : ti < r.staticTi;
+  const fast = ti >= r.highMotionTi;
+  if (still && c.sceneCutsPerMinute === 0) return 'static';
   if ((c.dominantLevelShare ?? 0) >= r.screenDominantLevel && flat >= r.screenFlatShare) return 'screen';
   if (flat >= r.animationFlatShare && noise < r.animationMaxNoise) return 'animation';
-  if ((c.saturation ?? 0) >= r.animationSaturation && noise < r.animationSaturatedMaxNoise) return 'animation';
+  if ((c.saturation ?? 0) >= r.animationSaturation && noise < r.animationSaturatedMaxNoise && !fast) return 'animation';
   if (noise >= r.grainNoise && flat < r.grainMaxFlatShare) return 'film-grain';
-  if (ti >= r.highMotionTi || c.sceneCutsPerMinute >= r.highMotionCutsPerMinute) return 'high-motion';
-  if (ti < r.talkingMaxTi && audio.kind === 'speech') return 'talking-head';
+  if (fast || c.sceneCutsPerMinute >= r.highMotionCutsPerMinute) return 'high-motion';
+  if ((c.centreMotionConcentration ?? 0) >= r.talkingCentreConcentration) return 'talking-head';
+  if (ti < r.talkingSpeechMaxTi && audio.kind === 'speech') return 'talking-head';
   return 'general';
 }
 

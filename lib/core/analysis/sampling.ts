@@ -1,4 +1,5 @@
 import type { SourceInfo } from '../types';
+import { OVERVIEW_HEIGHT } from './motion';
 
 /** A stretch of the title the analyzer decodes. */
 export interface SampleWindow {
@@ -15,7 +16,26 @@ export interface SamplingPlan {
   /** Size the sampled frames are scaled to for SI/TI (height capped, aspect kept, even). */
   analysisWidth: number;
   analysisHeight: number;
+  /**
+   * Stretches scanned at the overview size for scene cuts and motion: the whole title up to
+   * `WHOLE_TITLE_OVERVIEW_SEC`, else one longer stretch around each analysis window.
+   */
+  overview: SampleWindow[];
+  /** Sum of overview durations over the title's duration (0..1). */
+  overviewShare: number;
+  /** Overview frame size: `OVERVIEW_HEIGHT` lines whatever the source (aspect kept, even). */
+  overviewWidth: number;
+  overviewHeight: number;
+  /** Native-resolution centre crop the noise is measured on (at most 256×256, even). */
+  noiseCropWidth: number;
+  noiseCropHeight: number;
 }
+
+/** Titles up to this long are scanned whole for cuts and motion. */
+export const WHOLE_TITLE_OVERVIEW_SEC = 30;
+/** Longest overview scan of a long title, seconds. */
+export const MAX_OVERVIEW_SEC = 120;
+const NOISE_CROP = 256;
 
 export interface SamplingOptions {
   /** Largest height of the SI/TI frames (default 360). */
@@ -52,7 +72,37 @@ export function samplingPlan(source: Pick<SourceInfo, 'durationSec' | 'width' | 
     }));
   }
   const sampled = windows.reduce((s, w) => s + w.durationSec, 0);
+  // Cuts are rare events (one every few seconds at most in most content): counting them on 1–12 s
+  // of samples mostly reads 0. Scanning is cheap at the overview size (the decode is the cost), so a
+  // short title is scanned whole and a long one over 30 s + 5% of the rest (≤ 120 s), around each window.
+  let overview: SampleWindow[];
+  if (d <= WHOLE_TITLE_OVERVIEW_SEC) {
+    overview = [{ startSec: 0, durationSec: round3(d) }];
+  } else {
+    const total = Math.min(MAX_OVERVIEW_SEC, WHOLE_TITLE_OVERVIEW_SEC + 0.05 * (d - WHOLE_TITLE_OVERVIEW_SEC));
+    const each = Math.min(d / windows.length, total / windows.length);
+    overview = windows.map((w) => {
+      const centre = w.startSec + w.durationSec / 2;
+      const start = Math.max(0, Math.min(d - each, centre - each / 2));
+      return { startSec: round3(start), durationSec: round3(Math.max(each, w.durationSec)) };
+    });
+  }
+  const overviewSec = overview.reduce((s, w) => s + w.durationSec, 0);
+  const overviewHeight = even(OVERVIEW_HEIGHT);
+  const overviewWidth = even((source.width * overviewHeight) / Math.max(1, source.height));
   const audioLen = Math.min(d, opts.audioSeconds ?? 20);
   const audio = source.audio ? { startSec: round3(Math.max(0, Math.min(d * 0.1, d - audioLen))), durationSec: round3(audioLen) } : null;
-  return { windows, sampledShare: d > 0 ? Math.min(1, sampled / d) : 0, audio, analysisWidth, analysisHeight };
+  return {
+    windows,
+    sampledShare: d > 0 ? Math.min(1, sampled / d) : 0,
+    audio,
+    analysisWidth,
+    analysisHeight,
+    overview,
+    overviewShare: d > 0 ? Math.min(1, overviewSec / d) : 0,
+    overviewWidth,
+    overviewHeight,
+    noiseCropWidth: even(Math.min(NOISE_CROP, Math.floor(source.width / 2) * 2)),
+    noiseCropHeight: even(Math.min(NOISE_CROP, Math.floor(source.height / 2) * 2)),
+  };
 }
