@@ -466,7 +466,7 @@ export class LocalRuntime {
               recordDecision({ ...j, renditions: withQuality }, { at: this.now(), kind: 'qc', action: 'reject outputs', reason: verdict.failures.map((f) => f.reason).join('; ') }),
               'FAILED',
               this.now(),
-              `QC failed: ${verdict.reason}`,
+              verdict.reason.startsWith('QC failed') ? verdict.reason : `QC failed: ${verdict.reason}`,
             )
           : undefined,
       );

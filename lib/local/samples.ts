@@ -22,11 +22,11 @@ export interface SampleSpec {
 export const SAMPLE_WORKLOAD: readonly SampleSpec[] = [
   { name: 'keynote-live', kind: 'static', width: 1280, height: 720, durationSec: 5, audio: 'speech', meta: { title: 'Keynote opening', creatorTier: 'star', expectedViews: 2_000_000, monetized: true, premium: true, deadlineInMin: 3 } },
   { name: 'finals-highlights', kind: 'motion', width: 640, height: 360, durationSec: 5, audio: 'music', meta: { title: 'Finals highlights', creatorTier: 'star', expectedViews: 5_000_000, monetized: true, premium: true, trending: 1, deadlineInMin: 2 } },
-  { name: 'movie-trailer', kind: 'noisy', width: 1280, height: 720, durationSec: 3, audio: 'music', meta: { title: 'Trailer (film grain)', creatorTier: 'partner', expectedViews: 500_000, monetized: true, premium: true, deadlineInMin: 5 } },
+  { name: 'movie-trailer', kind: 'motion', width: 1280, height: 720, durationSec: 3, audio: 'music', meta: { title: 'Trailer', creatorTier: 'partner', expectedViews: 500_000, monetized: true, premium: true, deadlineInMin: 5 } },
   { name: 'cartoon-episode', kind: 'animation', width: 1920, height: 1080, durationSec: 3, audio: 'music', meta: { title: 'Cartoon episode 12', creatorTier: 'partner', expectedViews: 200_000, monetized: true, premium: false } },
   { name: 'kids-songs', kind: 'animation', width: 854, height: 480, durationSec: 6, audio: 'music', meta: { title: 'Sing-along', creatorTier: 'partner', expectedViews: 1_000_000, monetized: true } },
   { name: 'travel-vlog', kind: 'talking', width: 640, height: 360, durationSec: 6, audio: 'speech', meta: { title: 'Day 3 in Lisbon', creatorTier: 'regular', expectedViews: 20_000, monetized: true } },
-  { name: 'gameplay-clip', kind: 'noisy', width: 960, height: 540, durationSec: 3, audio: 'music', meta: { title: 'Speedrun attempt', creatorTier: 'regular', expectedViews: 50_000, trending: 0.8 } },
+  { name: 'gameplay-clip', kind: 'noisy', width: 640, height: 360, durationSec: 3, audio: 'music', meta: { title: 'Speedrun attempt', creatorTier: 'regular', expectedViews: 50_000, trending: 0.8 } },
   { name: 'product-demo', kind: 'slides', width: 960, height: 540, durationSec: 5, audio: 'speech', meta: { title: 'Product demo', creatorTier: 'regular', expectedViews: 5_000, deadlineInMin: 4 } },
   { name: 'lecture-slides', kind: 'slides', width: 1280, height: 720, durationSec: 8, audio: 'speech', meta: { title: 'Lecture 4: queues', creatorTier: 'new', expectedViews: 500 } },
   { name: 'pet-video', kind: 'talking', width: 640, height: 360, durationSec: 3, audio: 'none', meta: { creatorTier: 'new', expectedViews: 100 } },
