@@ -82,7 +82,16 @@ export async function discoverUploads(inputs: readonly string[]): Promise<Upload
       continue;
     }
     if (st.isDirectory()) {
-      for (const rel of await walk(abs)) await add(join(input, rel.path), join(abs, rel.path), rel.siblings);
+      let entries: WalkEntry[];
+      try {
+        entries = await walk(abs);
+      } catch (err) {
+        // An unreadable folder is one rejected upload with the reason, not a crash of the whole run.
+        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        uploads.push({ input, path: abs, metadata: DEFAULT_METADATA, sizeBytes: 0, version: 'unreadable', jobId: jobIdFor(abs, 'unreadable'), rejectReason: `cannot read folder ${input} (${code}); check its permissions` });
+        continue;
+      }
+      for (const rel of entries) await add(join(input, rel.path), join(abs, rel.path), rel.siblings);
     } else {
       await add(input, abs);
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync, utimesSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,18 @@ describe('discoverUploads', () => {
     expect(withSidecar).not.toBe(first);
     utimesSync(p, new Date(2020, 1, 1), new Date(2020, 1, 1));
     expect((await discoverUploads([p]))[0]!.jobId).not.toBe(withSidecar);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('rejects a folder it cannot read instead of crashing', async () => {
+    const dir = join(root, 'locked');
+    mkdirSync(dir);
+    chmodSync(dir, 0o000);
+    try {
+      const [u] = await discoverUploads([dir]);
+      expect(u!.rejectReason).toMatch(/cannot read folder .*EACCES/);
+    } finally {
+      chmodSync(dir, 0o755);
+    }
   });
 
   it('lists a file given twice (or via its folder) once', async () => {
