@@ -88,6 +88,8 @@ export interface ComplexityFeatures {
   probeFps: number;
   /** Probe encode wall seconds per source second (scaled to the full title). */
   probeSecondsPerSecond: number;
+  /** Probe encode CPU (user + system) seconds per source second, when the analyzer measured it. */
+  probeCpuSecondsPerSecond?: number;
   /** Share of the title that was sampled (0..1). */
   sampledShare: number;
   /** Mean over sampled frames of the per-frame SI (steadier than the P.910 maximum on short samples). */
@@ -265,6 +267,8 @@ export interface RenditionPrediction {
   wallSecP50: number;
   wallSecP90: number;
   cpuSecP50: number;
+  /** CPU seconds P90 (learned model; absent from older predictions). */
+  cpuSecP90?: number;
   outputBytes: number;
 }
 

@@ -1,19 +1,27 @@
-import type { Allocation, Backend, ContentProfile, Prediction, Recipe, RenditionPrediction } from '../types';
-import { activeLadder } from '../recipes';
-
 /**
- * v0 cost model: scales the analyzer's probe-encode speed by pixels and preset.
- * The prediction issue replaces it with a learned, versioned model (same function shape).
+ * Prediction: how long each rendition takes and what it needs, before encoding starts.
+ *
+ * - `learnedModel(fromJSON(artifact))` — the trained cost model (see `docs/prediction.md`);
+ * - `heuristicModel` — the v0 stand-in, used when no artifact is loaded;
+ * - `predictJob` — per rendition and the job total; `allocate` — resources from the prediction;
+ * - `updateCalibration` — online per-backend correction from finished renditions.
  */
-export interface EncodeTimeModel {
-  version: string;
-  predictRenditions(recipe: Recipe, profile: ContentProfile, backend: Backend): RenditionPrediction[];
-}
+import type { ContentProfile, Prediction, Recipe, RenditionPrediction, Backend } from '../types';
+import { activeLadder } from '../recipes';
+import type { EncodeTimeModel } from './types';
+
+export type { EncodeTimeModel } from './types';
+export { allocate, DEFAULT_ALLOCATION_POLICY, type AllocationContext, type AllocationPolicy } from './allocation';
+export { updateCalibration, calibrationFactors, DEFAULT_CALIBRATION, type Calibration, type CalibrationOptions, type CalibrationTerm, type TimePair } from './calibration';
+export { learnedModel, probeFromProfile, probeForRendition, presetConfigIndex, CODEC_FACTORS, BACKEND_FACTORS, type LearnedModelOptions } from './learned';
+export { fromJSON, toJSON, costsForProbe, configIndexById, InvalidCostModelError, COST_MODEL_FORMAT, type CostModelArtifact, type ConfigCost } from './model';
+export type { ProbeObservation } from './features';
 
 const PRESET_COST: Record<string, number> = {
   ultrafast: 0.25, superfast: 0.35, veryfast: 0.5, faster: 0.7, fast: 0.85, medium: 1, slow: 1.6, slower: 2.6, veryslow: 4.5,
 };
 
+/** v0 cost model: scales the analyzer's probe-encode speed by pixels and preset (no artifact needed). */
 export const heuristicModel: EncodeTimeModel = {
   version: 'heuristic-v0',
   predictRenditions(recipe, profile, backend) {
@@ -47,19 +55,5 @@ export function predictJob(recipe: Recipe, profile: ContentProfile, backend: Bac
     wallSecP50: sum((r) => r.wallSecP50),
     wallSecP90: sum((r) => r.wallSecP90),
     cpuSecP50: sum((r) => r.cpuSecP50),
-  };
-}
-
-/** v0 allocation: one slot per job locally; the prediction issue maps predictions to real resources. */
-export function allocate(prediction: Prediction, backend: Backend): Allocation {
-  return {
-    backend,
-    vcpus: 2,
-    memoryMiB: 4096,
-    gpus: 0,
-    accelerated: false,
-    chunks: 1,
-    slots: 1,
-    reasons: [`v0: one slot; predicted ${prediction.wallSecP50.toFixed(1)}s P50`],
   };
 }
