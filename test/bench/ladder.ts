@@ -145,6 +145,32 @@ async function videoBytes(path: string): Promise<number> {
   return stdout.split('\n').reduce((a, l) => a + (Number(l.trim()) || 0), 0);
 }
 
+function summarize(perClip: Record<string, unknown>[], meta: Record<string, unknown>): Record<string, unknown> {
+  const avg = (key: string) => {
+    const xs = perClip.map((r) => r[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+  };
+  const worst = (key: string) => {
+    const xs = perClip.map((r) => r[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    return xs.length ? Math.max(...xs) : null;
+  };
+  const r2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+  return {
+    bdRateVmafVsApple: r2(avg('bdVmafApple')),
+    bdRatePsnrVsApple: r2(avg('bdPsnrApple')),
+    bdRateVmafVsVodDefault: r2(avg('bdVmafVod')),
+    bdRatePsnrVsVodDefault: r2(avg('bdPsnrVod')),
+    worstClipBdRateVmafVsApple: r2(worst('bdVmafApple')),
+    clips: perClip.length,
+    clipsWithBdRateVsApple: perClip.filter((r) => typeof r.bdVmafApple === 'number').length,
+    clipsWithBdRateVsVodDefault: perClip.filter((r) => typeof r.bdVmafVod === 'number').length,
+    totalMbitsMarquee: r2(perClip.reduce((a, r) => a + (r.mbitsMarquee as number), 0)),
+    totalMbitsApple: r2(perClip.reduce((a, r) => a + (r.mbitsApple as number), 0)),
+    totalMbitsVodDefault: r2(perClip.reduce((a, r) => a + (r.mbitsVod as number), 0)),
+    ...meta,
+  };
+}
+
 export default async function ladderBench(args: string[]): Promise<void> {
   const opt = (name: string) => {
     const i = args.indexOf(`--${name}`);
@@ -240,6 +266,8 @@ export default async function ladderBench(args: string[]): Promise<void> {
         sec: Math.round((performance.now() - clipStart) / 1000),
       };
       perClip.push({ ...row, ladder: marquee.map((r) => `${r.width}x${r.height}@crf${r.crf}`), rationale: recipe.rationale, points: measured });
+      // Partial results after every clip, so a long run that is stopped still leaves its figures.
+      writeResult('ladder', { ...summarize(perClip, { preset, secondsPerClip: seconds, vmafSubsample: subsample, vmaf: useVmaf, profileSource: analyzer.name }), partial: true }, { clips: perClip });
       bdRows.push(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === undefined ? 'n/a' : typeof v === 'number' ? Number(v.toFixed(2)) : v])));
       printTable(
         measured.map((m) => ({ ladder: m.ladder, rung: m.rung, size: `${m.width}x${m.height}`, kbps: Number(m.kbps.toFixed(1)), vmaf: m.vmaf === undefined ? 'n/a' : Number(m.vmaf.toFixed(2)), psnr: Number(m.psnr.toFixed(2)) })),
@@ -250,35 +278,9 @@ export default async function ladderBench(args: string[]): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const avg = (key: string) => {
-    const xs = perClip.map((r) => r[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-  };
-  const worst = (key: string) => {
-    const xs = perClip.map((r) => r[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    return xs.length ? Math.max(...xs) : null;
-  };
-  const r2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
-  const summary = {
-    bdRateVmafVsApple: r2(avg('bdVmafApple')),
-    bdRatePsnrVsApple: r2(avg('bdPsnrApple')),
-    bdRateVmafVsVodDefault: r2(avg('bdVmafVod')),
-    bdRatePsnrVsVodDefault: r2(avg('bdPsnrVod')),
-    worstClipBdRateVmafVsApple: r2(worst('bdVmafApple')),
-    clips: perClip.length,
-    clipsWithBdRateVsApple: perClip.filter((r) => typeof r.bdVmafApple === 'number').length,
-    clipsWithBdRateVsVodDefault: perClip.filter((r) => typeof r.bdVmafVod === 'number').length,
-    totalMbitsMarquee: r2(perClip.reduce((a, r) => a + (r.mbitsMarquee as number), 0)),
-    totalMbitsApple: r2(perClip.reduce((a, r) => a + (r.mbitsApple as number), 0)),
-    totalMbitsVodDefault: r2(perClip.reduce((a, r) => a + (r.mbitsVod as number), 0)),
-    preset,
-    secondsPerClip: seconds,
-    vmafSubsample: subsample,
-    vmaf: useVmaf,
-    profileSource: analyzer.name,
-    wallSec: Math.round((performance.now() - started) / 1000),
-  };
+  const meta = () => ({ preset, secondsPerClip: seconds, vmafSubsample: subsample, vmaf: useVmaf, profileSource: analyzer.name, wallSec: Math.round((performance.now() - started) / 1000) });
+  const summary = summarize(perClip, meta());
   printTable(bdRows, 'BD-rate of Marquee (percent, negative = fewer bits for the same quality) and total Mbit per ladder');
-  printTable([Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, v === null ? 'n/a' : (v as string | number)]))], 'summary');
+  printTable([Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, v === null ? "n/a" : (v as string | number)]))], "summary");
   writeResult('ladder', summary, { clips: perClip, points: allPoints });
 }

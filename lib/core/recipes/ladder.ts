@@ -1,5 +1,5 @@
 import type { OutputFormat, PriorityLevers } from '../types';
-import { crfForKbps, predictKbps, predictVmaf, type TitleModel } from './model';
+import { predictKbps, predictVmaf, type TitleModel } from './model';
 
 /** Heights Marquee considers for rungs (plus the source's own height). */
 export const CANDIDATE_HEIGHTS = [144, 180, 234, 270, 288, 360, 432, 480, 540, 720, 900, 1080, 1440, 2160] as const;
@@ -131,10 +131,4 @@ export function chooseRungs(t: TitleModel, policy: LadderPolicy, maxHeight = t.h
     last = next;
   }
   return rungs.reverse();
-}
-
-/** Re-derive CRF for a target bitrate at a height (used by callers that start from bitrates). */
-export function pointForKbps(t: TitleModel, height: number, kbps: number): LadderPoint {
-  const crf = crfForKbps(t, height, kbps);
-  return { height, width: 2 * Math.round((t.width * height) / t.height / 2), crf, kbps, vmaf: predictVmaf(t, height, crf) };
 }
