@@ -2,12 +2,12 @@ import { RejectedInputError } from '../core/errors';
 import { classifyContent, difficultyOf, rejectionReason, DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../core/analysis';
 import { audioKindOf, audioSignalStats, parseEbur128Summary } from '../core/analysis/audio';
 import { frameFeatures, meanSaturation, medianNoiseSigma, splitFrames } from '../core/analysis/frames';
-import { overviewFeatures } from '../core/analysis/motion';
+import { OverviewAccumulator } from '../core/analysis/motion';
 import { samplingPlan, type SamplingOptions, type SamplingPlan } from '../core/analysis/sampling';
 import type { AudioFeatures, ComplexityFeatures, ContentProfile, SourceInfo } from '../core/types';
 import type { ContentAnalyzer, ProbeOptions, Prober } from '../ports';
 import { ffmpegPath } from './binaries';
-import { captureRun } from './frames';
+import { captureRun, FrameAssembler } from './frames';
 import { FfprobeProber, inputArgs, isRawStream } from './probe';
 import { ProcessError } from './process';
 
@@ -84,7 +84,10 @@ export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan
   const trim = (start: number, dur: number) => `trim=start=${start}:duration=${dur},setpts=PTS-STARTPTS`;
   const analysis = (label: string) => `scale=${w}:${h}:flags=bilinear,format=yuv420p[${label}]`;
   const overview = (label: string) => `${thin}scale=${ow}:${oh}:flags=area,format=gray[${label}]`;
-  const crop = (label: string) => `select='not(mod(n,${NOISE_FRAME_STEP}))',crop=${cw}:${ch},format=gray[${label}]`;
+  // `scale` (a no-op resize here) is a format boundary: without it `format=gray` would propagate
+  // through crop/select/trim up to the shared `split`, and every branch — the probe encode included —
+  // would get gray frames.
+  const crop = (label: string) => `select='not(mod(n,${NOISE_FRAME_STEP}))',crop=${cw}:${ch},scale=${cw}:${ch},format=gray[${label}]`;
   let m: number;
   if (sequential) {
     m = plan.overview.length;
@@ -195,6 +198,30 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
     const longest = (ws: { durationSec: number }[]) => Math.ceil(Math.max(...ws.map((x) => x.durationSec)) * fps) + 8;
     const maxBytes = Math.max(frameBytes * longest(plan.windows), overviewBytes * longest(plan.overview), 64 * 1024 * 1024);
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 120_000;
+    // The overview (the whole of a short title) is measured frame by frame while ffmpeg still decodes.
+    const overviewAcc = new OverviewAccumulator(plan.overviewWidth, plan.overviewHeight);
+    const streamed = new Map(
+      overviewFds.map((fd, j) => {
+        const frames = new FrameAssembler(overviewBytes, (f) => overviewAcc.add(j, f));
+        return [fd - 2, (chunk: Buffer) => frames.push(chunk)] as const;
+      }),
+    );
+    // -benchmark_all prints a line per frame per stream: sum the probe encoder's lines as they come,
+    // since the tail stderr keeps would have lost the early ones on a long overview.
+    let probeUs = 0;
+    let probeSeen = false;
+    let partial = '';
+    const onStderr = (chunk: string) => {
+      const text = partial + chunk;
+      const cut = text.lastIndexOf('\n');
+      partial = cut >= 0 ? text.slice(cut + 1) : text;
+      if (cut < 0) return;
+      const s = probeEncodeSeconds(text.slice(0, cut));
+      if (s !== undefined) {
+        probeUs += s * 1e6;
+        probeSeen = true;
+      }
+    };
     let result;
     try {
       result = await captureRun(this.opts.ffmpeg ?? ffmpegPath(), args, {
@@ -202,6 +229,8 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
         signal: opts.signal,
         extraPipes: windowFds.length + overviewFds.length + cropFds.length + (audioFd !== null ? 1 : 0),
         maxBytesPerPipe: maxBytes,
+        streamed,
+        onStderr,
       });
     } catch (err) {
       if (err instanceof ProcessError && err.timedOut)
@@ -227,15 +256,12 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
       .filter((_, i) => i % 4 === 0)
       .map((f) => meanSaturation(f.subarray(lumaBytes, lumaBytes + chromaBytes), f.subarray(lumaBytes + chromaBytes)));
     const ff = frameFeatures(windows, plan.analysisWidth, plan.analysisHeight, { spatialEvery: 2, noise: false });
-    const ov = overviewFeatures(
-      overviewFds.map((fd) => splitFrames(pipe(fd), plan.overviewWidth, plan.overviewHeight)),
-      plan.overviewWidth,
-      plan.overviewHeight,
-    );
+    const ov = overviewAcc.finish();
     const crops = cropFds.flatMap((fd) => splitFrames(pipe(fd), plan.noiseCropWidth, plan.noiseCropHeight));
     const scannedSec = (ov.frames * run.overviewStep) / source.fps;
     const sampledSec = frames / source.fps;
-    const probeSec = probeEncodeSeconds(result.stderr) ?? result.wallMs / 1000;
+    onStderr('\n');
+    const probeSec = probeSeen ? probeUs / 1e6 : result.wallMs / 1000;
     const probeFps = frames / Math.max(1e-3, probeSec);
     const complexity: ComplexityFeatures = {
       spatialInfo: round(ff.siMax),

@@ -13,6 +13,40 @@ export interface CaptureOptions {
   extraPipes?: number;
   /** Kill the child when any one pipe exceeds this many bytes (a hostile file cannot exhaust memory). */
   maxBytesPerPipe?: number;
+  /**
+   * Pipes handed to a consumer as they arrive instead of being kept (index as in `pipes`: 0 stdout,
+   * 1 fd 3, …); their entry in the result is empty. Lets the caller work while the child is still running.
+   */
+  streamed?: ReadonlyMap<number, (chunk: Buffer) => void>;
+  /** Every stderr chunk as it arrives (the result keeps only the last 256 KB). */
+  onStderr?: (chunk: string) => void;
+}
+
+/** Cuts a byte stream into fixed-size frames as chunks arrive (a frame may span chunks). */
+export class FrameAssembler {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly frameBytes: number,
+    private readonly onFrame: (frame: Uint8Array) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.frameBytes <= 0) return;
+    let data = chunk;
+    if (this.pendingBytes > 0) {
+      data = Buffer.concat([...this.pending, chunk]);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    let at = 0;
+    for (; at + this.frameBytes <= data.length; at += this.frameBytes) this.onFrame(data.subarray(at, at + this.frameBytes));
+    if (at < data.length) {
+      this.pending.push(Buffer.from(data.subarray(at)));
+      this.pendingBytes = data.length - at;
+    }
+  }
 }
 
 export interface CaptureResult {
@@ -52,6 +86,7 @@ export function captureRun(bin: string, args: readonly string[], opts: CaptureOp
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     outFds.forEach((fd, i) => {
       const stream = child.stdio[fd] as NodeJS.ReadableStream | null;
+      const consumer = opts.streamed?.get(i);
       stream?.on('data', (d: Buffer) => {
         sizes[i]! += d.length;
         if (sizes[i]! > maxBytes) {
@@ -59,10 +94,12 @@ export function captureRun(bin: string, args: readonly string[], opts: CaptureOp
           kill();
           return;
         }
-        chunks[i]!.push(d);
+        if (consumer) consumer(d);
+        else chunks[i]!.push(d);
       });
     });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      opts.onStderr?.(d);
       stderr = (stderr + d).slice(-256 * 1024);
     });
     child.on('error', (err) => {

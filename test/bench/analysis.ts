@@ -1,27 +1,30 @@
 /**
- * `npm run bench -- analysis [--clips DIR] [--no-synth]`
+ * `npm run bench -- analysis [--clips DIR] [--no-synth] [--metadata JSON]`
  *
  * For each clip in ../shared/clips (or MARQUEE_CLIPS / --clips) and for generated samples of each
  * synthetic kind: the analysis features, the content class, the analysis wall time, the wall time
- * of really encoding the default recipe (chooseRecipe for a standard-tier upload — regular creator,
- * 10k expected views, `abr` — rendered by renderFfmpegArgs and run with ffmpeg, rungs one after
- * another as a worker slot would), and the ratio. Summary: `maxAnalysisToEncodeRatio`, the largest
- * ratio among clips of 5 s or more (target ≤ 0.05).
+ * of really encoding the default recipe the way the local runtime does (planJob for a standard-tier
+ * upload — regular creator, 10k expected views, or `--metadata` — then each rendition of the active
+ * ladder through LocalFfmpegEncoder with the runtime's threads per worker, one after another as a
+ * worker slot would), and the ratio. Summary: `maxAnalysisToEncodeRatio`, the largest ratio among
+ * clips of 5 s or more (target ≤ 0.05), and the load average (the machine is shared: timings move with it).
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chooseRecipe } from '../../lib/core/recipes';
-import { renderFfmpegArgs } from '../../lib/core/recipes/ffmpeg';
-import { scoreValue } from '../../lib/core/value';
+import { newJob } from '../../lib/core/job';
+import { planJob } from '../../lib/core/plan';
+import { activeLadder } from '../../lib/core/recipes';
 import { parseBusinessMetadata } from '../../lib/core/value/metadata';
 import type { BusinessMetadata, ContentProfile } from '../../lib/core/types';
 import { FfmpegContentAnalyzer } from '../../lib/media/analyze';
-import { ffmpegPath } from '../../lib/media/binaries';
-import { inputArgs } from '../../lib/media/probe';
-import { run } from '../../lib/media/process';
+import { LocalFfmpegEncoder } from '../../lib/media/encode';
+import { poolSize } from '../../lib/local/config';
 import { SYNTH_KINDS, synthesizeClip } from '../../lib/media/synth';
 import { SHARED_DIR, printTable, writeResult } from './report';
+
+/** The upload the "default recipe" is planned for: a standard-tier title (regular creator, 10k expected views). */
+const DEFAULT_UPLOAD = { creatorTier: 'regular', expectedViews: 10_000 };
 
 const VIDEO_EXT = /\.(mp4|mov|mkv|webm|m4v|h264|264|h265|hevc|y4m|ts)$/i;
 
@@ -42,18 +45,25 @@ const EXPECTED: Record<string, string> = {
   motion: 'high-motion',
 };
 
-async function encodeDefaultRecipe(uri: string, profile: ContentProfile, outDir: string): Promise<{ wallSec: number; rungs: string }> {
-  const meta = (parseBusinessMetadata({ creatorTier: 'regular', expectedViews: 10_000 }) as { ok: true; metadata: BusinessMetadata }).metadata;
-  const value = scoreValue(meta);
-  const recipe = chooseRecipe({ jobId: 'bench', profile, value, formats: meta.formats });
-  const pre = inputArgs(uri, profile.source).slice(0, -2);
+/**
+ * Encode a clip exactly as the local runtime would after analysing it: planJob (value → recipe →
+ * prediction → allocation) on a standard-tier upload, then every rendition of the active ladder
+ * through LocalFfmpegEncoder (the runtime's encoder: same args, same threads per worker as `npm start`
+ * on this machine, HLS remux when the recipe packages HLS), one after another as one worker slot runs them.
+ */
+async function encodeAsRuntime(uri: string, profile: ContentProfile, outDir: string, metadata: BusinessMetadata): Promise<{ wallSec: number; rungs: string }> {
+  const now = Date.now();
+  const job = planJob(newJob({ id: `bench-${now}`, source: { uri }, metadata, now }), profile, { now, backend: 'local' });
+  if (job.status !== 'ANALYZED' || !job.recipe) throw new Error(`planJob did not accept the clip: ${job.history.at(-1)?.reason ?? job.status}`);
+  const encoder = new LocalFfmpegEncoder({ threads: poolSize(availableParallelism()).threadsPerWorker });
   let wallMs = 0;
-  for (const rendition of recipe.ladder) {
-    const args = renderFfmpegArgs({ source: uri, rendition, audio: recipe.audio, output: { kind: 'mp4', path: join(outDir, `${rendition.id}.mp4`) }, inputArgs: pre });
-    const r = await run(ffmpegPath(), args, { timeoutMs: 30 * 60_000 });
-    wallMs += r.wallMs;
+  const ladder = activeLadder(job.recipe);
+  for (const rendition of ladder) {
+    const started = performance.now();
+    await encoder.encode({ job, recipe: job.recipe, rendition, outputPrefix: outDir });
+    wallMs += performance.now() - started;
   }
-  return { wallSec: wallMs / 1000, rungs: `${value.tier}:${recipe.ladder.map((r) => `${r.height}${r.codec === 'h264' ? '' : r.codec}/${r.preset}`).join(',')}` };
+  return { wallSec: wallMs / 1000, rungs: `${job.value?.tier}:${ladder.map((r) => `${r.height}${r.codec === 'h264' ? '' : r.codec}/${r.preset}`).join(',')}` };
 }
 
 export default async function bench(args: string[]): Promise<void> {
@@ -73,7 +83,12 @@ export default async function bench(args: string[]): Promise<void> {
       inputs.push({ name: `synth-${kind}`, path, origin: 'synthetic' });
     }
   }
+  const metaArg = args.indexOf('--metadata');
+  const parsed = parseBusinessMetadata(metaArg >= 0 && args[metaArg + 1] ? JSON.parse(args[metaArg + 1]!) : DEFAULT_UPLOAD);
+  if (!parsed.ok) throw new Error(`--metadata: ${parsed.reason}`);
+  const metadata = parsed.metadata;
   const analyzer = new FfmpegContentAnalyzer();
+  const loadBefore = loadavg()[0]!;
   const rows: Record<string, string | number>[] = [];
   const detail: Record<string, unknown>[] = [];
   for (const input of inputs) {
@@ -85,7 +100,7 @@ export default async function bench(args: string[]): Promise<void> {
       continue;
     }
     const outDir = mkdtempSync(join(work, 'enc-'));
-    const enc = await encodeDefaultRecipe(input.path, profile, outDir);
+    const enc = await encodeAsRuntime(input.path, profile, outDir, metadata);
     rmSync(outDir, { recursive: true, force: true });
     const c = profile.complexity;
     const key = Object.keys(EXPECTED).find((k) => input.name.replace(/^synth-/, '').startsWith(k));
@@ -98,6 +113,9 @@ export default async function bench(args: string[]): Promise<void> {
       SI: Math.round(c.spatialInfo),
       TI: Math.round(c.temporalInfo),
       TImean: Number((c.temporalInfoMean ?? 0).toFixed(1)),
+      ovTI: Number((c.overviewTemporalInfo ?? 0).toFixed(1)),
+      still: Number((c.stillPairShare ?? 0).toFixed(2)),
+      ctr: Number((c.centreMotionConcentration ?? 0).toFixed(2)),
       cuts_min: Math.round(c.sceneCutsPerMinute),
       flat: Number((c.flatShare ?? 0).toFixed(2)),
       bg: Number((c.dominantLevelShare ?? 0).toFixed(2)),
@@ -106,6 +124,7 @@ export default async function bench(args: string[]): Promise<void> {
       bpp: Number(c.probeBitsPerPixel.toFixed(3)),
       probe_fps: Math.round(c.probeFps),
       share: Number(c.sampledShare.toFixed(2)),
+      scan: Number((c.cutScanShare ?? 0).toFixed(2)),
       audio: profile.audio.kind,
       lufs: profile.audio.loudnessLufs ?? '-',
       class: profile.contentClass,
@@ -118,11 +137,13 @@ export default async function bench(args: string[]): Promise<void> {
     detail.push({ clip: input.name, origin: input.origin, profile, encodeWallSec: enc.wallSec, recipe: enc.rungs, ratio, expectedClass: expected });
   }
   rmSync(work, { recursive: true, force: true });
+  const loadAfter = loadavg()[0]!;
   printTable(rows, `Content analysis vs default-recipe encode (${inputs.length} clips; clips from ${clipsDir})`);
   const long = detail.filter((d) => (d.profile as ContentProfile).source.durationSec >= 5);
   const maxRatio = long.length ? Math.max(...long.map((d) => d.ratio as number)) : null;
   const wrong = rows.filter((r) => typeof r.ok === 'string' && r.ok.startsWith('NO')).map((r) => `${r.clip}: ${r.class} (expected ${String(r.ok).slice(4, -1)})`);
   console.log(`\nmaxAnalysisToEncodeRatio (clips ≥ 5 s): ${maxRatio?.toFixed(4) ?? 'n/a'}  (target ≤ 0.05)`);
+  console.log(`load average (1 min) at start ${loadBefore.toFixed(1)}, at end ${loadAfter.toFixed(1)} on ${availableParallelism()} cores`);
   console.log(`classes not as expected: ${wrong.length ? wrong.join('; ') : 'none'}`);
   writeResult(
     'analysis',
@@ -132,6 +153,8 @@ export default async function bench(args: string[]): Promise<void> {
       clips: detail.length,
       medianRatioAtLeast5s: long.length ? long.map((d) => d.ratio as number).sort((a, b) => a - b)[Math.floor(long.length / 2)] : null,
       classesNotAsExpected: wrong,
+      loadAverageAtStart: Number(loadBefore.toFixed(2)),
+      loadAverageAtEnd: Number(loadAfter.toFixed(2)),
     },
     { clipsDir, rows, detail },
   );

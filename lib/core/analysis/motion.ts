@@ -20,7 +20,7 @@
  *   thirds of the height) over the density in the whole frame: 1 for motion spread evenly (a pan, a
  *   zoom, a crowd), above 1 when the motion sits where a presenter sits while the edges stay still.
  */
-import { differenceSd, histogramDistance, lumaHistogram } from './frames';
+import { histogramDistance } from './frames';
 
 /** Height of the overview frames, lines (even). */
 export const OVERVIEW_HEIGHT = 144;
@@ -62,75 +62,142 @@ export function cutPairs(distances: number[], tis: number[]): boolean[] {
   });
 }
 
-/** Layout of the motion grid for a frame size: columns, rows and which cells are "centre". */
-function grid(w: number, h: number): { gx: number; gy: number; cellOf: Uint16Array; centre: Uint8Array; centreArea: number } {
+/** Layout of the motion grid for a frame size: cell of each pixel and which cells are "centre". */
+function grid(w: number, h: number): { cells: number; cellOf: Uint16Array; counts: Float64Array; centre: Uint8Array; centreArea: number } {
   const gx = Math.min(GRID_COLUMNS, Math.max(1, w));
-  const gy = Math.min(h, Math.max(3, Math.round((GRID_COLUMNS * h) / Math.max(1, w))));
+  const gy = Math.max(1, Math.min(h, Math.max(3, Math.round((GRID_COLUMNS * h) / Math.max(1, w)))));
   const cellOf = new Uint16Array(w * h);
+  const counts = new Float64Array(gx * gy);
   for (let y = 0; y < h; y++) {
     const cy = Math.min(gy - 1, Math.floor((y * gy) / h));
-    for (let x = 0; x < w; x++) cellOf[y * w + x] = cy * gx + Math.min(gx - 1, Math.floor((x * gx) / w));
+    for (let x = 0; x < w; x++) {
+      const c = cy * gx + Math.min(gx - 1, Math.floor((x * gx) / w));
+      cellOf[y * w + x] = c;
+      counts[c]! += 1;
+    }
   }
   const centre = new Uint8Array(gx * gy);
+  let centrePixels = 0;
   for (let cy = 0; cy < gy; cy++)
-    for (let cx = 0; cx < gx; cx++) if (cx >= gx / 4 && cx < (3 * gx) / 4 && cy >= gy / 6 && cy < (5 * gy) / 6) centre[cy * gx + cx] = 1;
-  let centreArea = 0;
-  for (let i = 0; i < cellOf.length; i++) centreArea += centre[cellOf[i]!]!;
-  return { gx, gy, cellOf, centre, centreArea: centreArea / Math.max(1, cellOf.length) };
+    for (let cx = 0; cx < gx; cx++)
+      if (cx >= gx / 4 && cx < (3 * gx) / 4 && cy >= gy / 6 && cy < (5 * gy) / 6) {
+        centre[cy * gx + cx] = 1;
+        centrePixels += counts[cy * gx + cx]!;
+      }
+  return { cells: gx * gy, cellOf, counts, centre, centreArea: centrePixels / Math.max(1, w * h) };
+}
+
+const HIST_BINS = 32;
+
+/**
+ * Overview features computed frame by frame as the frames arrive (the analyzer feeds it while ffmpeg
+ * is still decoding, so the arithmetic overlaps the decode). Keeps only the previous frame of each
+ * window and a few numbers per pair; cuts are decided at `finish()`, when each pair's neighbours are known.
+ */
+export class OverviewAccumulator {
+  private readonly g: ReturnType<typeof grid>;
+  private readonly n: number;
+  private readonly sums: Float64Array;
+  private readonly mad: Float64Array;
+  private prev: Uint8Array | null = null;
+  private prevHist: Float64Array | null = null;
+  private window = -1;
+  private frames = 0;
+  /** Per window, per pair: histogram distance, TI, centre and total motion energy. */
+  private readonly runs: { d: number[]; ti: number[]; centre: number[]; total: number[] }[] = [];
+
+  constructor(
+    private readonly w: number,
+    private readonly h: number,
+  ) {
+    this.g = grid(w, h);
+    this.n = w * h;
+    this.sums = new Float64Array(this.g.cells);
+    this.mad = new Float64Array(this.g.cells);
+  }
+
+  /** Add the next frame of window `window` (frames of one window in order; a new index starts a new run). */
+  add(window: number, frame: Uint8Array): void {
+    if (frame.length < this.n) return;
+    const hist = new Float64Array(HIST_BINS);
+    for (let i = 0; i < this.n; i++) hist[frame[i]! >> 3]! += 1;
+    for (let b = 0; b < HIST_BINS; b++) hist[b]! /= this.n;
+    if (window !== this.window || !this.prev || !this.prevHist) {
+      this.window = window;
+      this.runs.push({ d: [], ti: [], centre: [], total: [] });
+    } else {
+      const a = this.prev;
+      const { cellOf, counts, centre, cells } = this.g;
+      const sums = this.sums;
+      sums.fill(0);
+      let sum = 0;
+      let sum2 = 0;
+      for (let i = 0; i < this.n; i++) {
+        const d = frame[i]! - a[i]!;
+        sum += d;
+        sum2 += d * d;
+        sums[cellOf[i]!]! += d < 0 ? -d : d;
+      }
+      const mean = sum / this.n;
+      const ti = Math.sqrt(Math.max(0, sum2 / this.n - mean * mean));
+      for (let c = 0; c < cells; c++) this.mad[c] = sums[c]! / Math.max(1, counts[c]!);
+      const floor = Float64Array.from(this.mad).sort()[Math.floor(cells * 0.1)] ?? 0;
+      let c0 = 0;
+      let t0 = 0;
+      for (let c = 0; c < cells; c++) {
+        const e = Math.max(0, this.mad[c]! - floor) * counts[c]!;
+        t0 += e;
+        if (centre[c]) c0 += e;
+      }
+      const run = this.runs.at(-1)!;
+      run.d.push(histogramDistance(this.prevHist, hist));
+      run.ti.push(ti);
+      run.centre.push(c0);
+      run.total.push(t0);
+    }
+    this.frames++;
+    // the caller may reuse its buffer: keep a copy
+    this.prev = Uint8Array.from(frame.subarray(0, this.n));
+    this.prevHist = hist;
+  }
+
+  finish(): OverviewFeatures {
+    let pairs = 0;
+    let cuts = 0;
+    let still = 0;
+    let centreEnergy = 0;
+    let totalEnergy = 0;
+    let tiSum = 0;
+    let kept = 0;
+    for (const run of this.runs) {
+      const isCut = cutPairs(run.d, run.ti);
+      run.ti.forEach((ti, p) => {
+        pairs++;
+        if (ti < STILL_PAIR_TI) still++;
+        if (isCut[p]) {
+          cuts++;
+          return;
+        }
+        kept++;
+        tiSum += ti;
+        centreEnergy += run.centre[p]!;
+        totalEnergy += run.total[p]!;
+      });
+    }
+    return {
+      frames: this.frames,
+      pairs,
+      sceneCuts: cuts,
+      tiMean: kept ? tiSum / kept : 0,
+      stillPairShare: pairs ? still / pairs : 0,
+      centreMotionConcentration: totalEnergy > 0 && this.g.centreArea > 0 ? centreEnergy / totalEnergy / this.g.centreArea : 0,
+    };
+  }
 }
 
 /** Features of overview windows (each a run of consecutive frames of `w × h` gray bytes). */
 export function overviewFeatures(windows: Uint8Array[][], w: number, h: number): OverviewFeatures {
-  const g = grid(w, h);
-  const cells = g.gx * g.gy;
-  const sums = new Float64Array(cells);
-  const counts = new Float64Array(cells);
-  for (let i = 0; i < g.cellOf.length; i++) counts[g.cellOf[i]!]! += 1;
-  let frames = 0;
-  let pairs = 0;
-  let cuts = 0;
-  let still = 0;
-  let centreEnergy = 0;
-  let totalEnergy = 0;
-  const kept: number[] = [];
-  for (const win of windows) {
-    frames += win.length;
-    const hists = win.map((f) => lumaHistogram(f));
-    const distances: number[] = [];
-    const tis: number[] = [];
-    for (let i = 1; i < win.length; i++) {
-      distances.push(histogramDistance(hists[i - 1]!, hists[i]!));
-      tis.push(differenceSd(win[i - 1]!, win[i]!));
-    }
-    const isCut = cutPairs(distances, tis);
-    tis.forEach((ti, p) => {
-      pairs++;
-      if (ti < STILL_PAIR_TI) still++;
-      if (isCut[p]) {
-        cuts++;
-        return;
-      }
-      kept.push(ti);
-      const a = win[p]!;
-      const b = win[p + 1]!;
-      sums.fill(0);
-      for (let i = 0; i < g.cellOf.length; i++) sums[g.cellOf[i]!]! += Math.abs(a[i]! - b[i]!);
-      const mad = Array.from(sums, (s, c) => s / Math.max(1, counts[c]!));
-      const floor = [...mad].sort((x, y) => x - y)[Math.floor(cells * 0.1)] ?? 0;
-      mad.forEach((m, c) => {
-        const e = Math.max(0, m - floor) * counts[c]!;
-        totalEnergy += e;
-        if (g.centre[c]) centreEnergy += e;
-      });
-    });
-  }
-  const concentration = totalEnergy > 0 && g.centreArea > 0 ? centreEnergy / totalEnergy / g.centreArea : 0;
-  return {
-    frames,
-    pairs,
-    sceneCuts: cuts,
-    tiMean: kept.length ? kept.reduce((a, b) => a + b, 0) / kept.length : 0,
-    stillPairShare: pairs ? still / pairs : 0,
-    centreMotionConcentration: concentration,
-  };
+  const acc = new OverviewAccumulator(w, h);
+  windows.forEach((win, i) => win.forEach((f) => acc.add(i, f)));
+  return acc.finish();
 }

@@ -21,13 +21,22 @@ const clips: [SynthKind, 'speech' | 'music' | 'none'][] = [
   ['noisy', 'none'],
 ];
 
+/** Kinds whose features used to move with the resolution (noise, motion, stillness), also made at 640×360. */
+const larger: SynthKind[] = ['noisy', 'motion', 'talking', 'static'];
+
 beforeAll(async () => {
   for (const [kind, audio] of clips) {
     const path = join(dir, `${kind}.mp4`);
     await synthesizeClip(kind, path, { width: 320, height: 180, durationSec: 4, audio });
     profiles.set(kind, await analyzer.analyze(path));
   }
-}, 120_000);
+  for (const kind of larger) {
+    const path = join(dir, `${kind}-640.mp4`);
+    const audio = clips.find(([k]) => k === kind)![1];
+    await synthesizeClip(kind, path, { width: 640, height: 360, durationSec: 3, audio });
+    profiles.set(`${kind}-640`, await analyzer.analyze(path));
+  }
+}, 180_000);
 
 const p = (kind: string): ContentProfile => profiles.get(kind)!;
 
@@ -49,6 +58,21 @@ describe('FfmpegContentAnalyzer on clips of known content', () => {
     ['noisy', 'film-grain'],
   ])('classes the synthetic %s clip as %s', (kind, expected) => {
     expect(p(kind).contentClass).toBe(expected);
+  });
+
+  it.each(larger.map((k) => [k] as const))('classes the synthetic %s clip the same at 640×360 as at 320×180', (kind) => {
+    expect(p(`${kind}-640`).contentClass).toBe(p(kind).contentClass);
+  });
+
+  it('measures motion and noise on scales that do not move with the resolution', () => {
+    for (const kind of ['noisy', 'motion'] as const) {
+      const small = p(kind).complexity;
+      const big = p(`${kind}-640`).complexity;
+      expect(Math.abs(big.noiseSigma! - small.noiseSigma!)).toBeLessThan(0.25 * small.noiseSigma!);
+      expect(Math.abs(big.overviewTemporalInfo! - small.overviewTemporalInfo!)).toBeLessThan(0.25 * small.overviewTemporalInfo!);
+    }
+    expect(p('static').complexity).toMatchObject({ stillPairShare: 1, sceneCutsPerMinute: 0, cutScanShare: 1 });
+    expect(p('motion').complexity.stillPairShare).toBe(0);
   });
 
   it('tells speech from music and measures loudness and channels', () => {
@@ -126,6 +150,25 @@ describe.skipIf(!existsSync(CLIPS))('FfmpegContentAnalyzer on the shared real cl
   it.skipIf(!existsSync(join(CLIPS, 'bigbuckbunny_720p_animation.mp4')))('tells the animation apart from camera footage', async () => {
     expect((await real('bigbuckbunny_720p_animation.mp4')).contentClass).toBe('animation');
     if (existsSync(join(CLIPS, 'foreman_cif_352x288_299f.mp4'))) expect((await real('foreman_cif_352x288_299f.mp4')).contentClass).not.toBe('animation');
+  });
+
+  it.skipIf(!existsSync(join(CLIPS, 'bikes_640x272_motion_scenecuts.mp4')))('finds the scene cuts of the clip that has them, and none in single shots', async () => {
+    // bikes: 10 s with 5 visible cuts (frames 30, 76, 137, 187, 242); its manifest is the only one that lists cuts
+    const bikes = await real('bikes_640x272_motion_scenecuts.mp4');
+    expect(bikes.complexity.cutScanShare).toBe(1);
+    expect(bikes.complexity.sceneCutsPerMinute).toBeGreaterThanOrEqual(24);
+    expect(bikes.complexity.sceneCutsPerMinute).toBeLessThanOrEqual(36);
+    expect(bikes.contentClass).toBe('high-motion');
+    for (const single of ['foreman_cif_352x288_299f.mp4', 'carphone_qcif_talkinghead.mp4']) {
+      if (existsSync(join(CLIPS, single))) expect((await real(single)).complexity.sceneCutsPerMinute).toBe(0);
+    }
+  });
+
+  it.skipIf(!existsSync(join(CLIPS, 'carphone_qcif_talkinghead.mp4')))('recognises the talking head of Carphone without any audio', async () => {
+    const carphone = await real('carphone_qcif_talkinghead.mp4');
+    expect(carphone.audio.kind).toBe('none');
+    expect(carphone.contentClass).toBe('talking-head');
+    expect(carphone.complexity.centreMotionConcentration).toBeGreaterThan(1.35);
   });
 
   it.skipIf(!existsSync(join(CLIPS, 'flower_720p_300f.h264')))('analyses a raw Annex-B stream at its own frame rate', async () => {
