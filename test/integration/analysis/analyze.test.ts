@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RejectedInputError } from '../../../lib/core/errors';
 import type { ContentProfile, SourceInfo } from '../../../lib/core/types';
 import { FfmpegContentAnalyzer, PROBE_X264_PARAMS, probeEncodeSeconds } from '../../../lib/media/analyze';
+import { FrameAssembler } from '../../../lib/media/frames';
 import { synthesizeClip, type SynthKind } from '../../../lib/media/synth';
 import type { Prober } from '../../../lib/ports';
 import { aSource } from '../../helpers/factories';
@@ -94,12 +95,37 @@ describe('FfmpegContentAnalyzer on clips of known content', () => {
     expect(prof.analysisWallMs).toBeGreaterThan(0);
   });
 
+  it('samples a long title by seeking, scanning 30 s + 5% around the windows, with colour and audio intact', async () => {
+    const path = join(dir, 'long.mp4');
+    await synthesizeClip('animation', path, { width: 192, height: 108, durationSec: 40, audio: 'speech' });
+    const prof = await analyzer.analyze(path);
+    expect(prof.complexity.cutScanShare).toBeGreaterThan(0.7);
+    expect(prof.complexity.cutScanShare).toBeLessThan(0.85); // 30.5 s of 40
+    expect(prof.complexity.sampledShare).toBeCloseTo(0.1, 1);
+    // every branch of the shared split keeps the source's chroma (a gray branch once leaked into all)
+    expect(prof.complexity.saturation).toBeGreaterThan(50);
+    expect(prof.complexity.sceneCutsPerMinute).toBe(0);
+    expect(prof.audio.kind).toBe('speech');
+  }, 60_000);
+
   it('probes with exactly the x264 options of dataset configuration 1', () => {
     expect(PROBE_X264_PARAMS).toBe(
       'cabac=0:ref=1:deblock=0:analyse=none:me=dia:subme=0:mixed-refs=0:merange=16:trellis=0:8x8dct=0:fast-pskip=1:chroma-qp-offset=0:bframes=0:weightp=0:scenecut=0:mbtree=0:qpmax=69:aq-mode=0',
     );
     expect(probeEncodeSeconds('bench: 10 user 0 sys 1500 real encode_video 0.0 \nbench: 1 user 0 sys 500 real flush_video 0.0 \nbench: 1 user 0 sys 900 real encode_video 1.0 ')).toBeCloseTo(0.002, 6);
     expect(probeEncodeSeconds('nothing')).toBeUndefined();
+  });
+});
+
+describe('FrameAssembler', () => {
+  it('cuts a byte stream into whole frames across chunk boundaries and holds a partial tail', () => {
+    const frames: number[][] = [];
+    const asm = new FrameAssembler(4, (f) => frames.push([...f]));
+    asm.push(Buffer.from([1, 2, 3]));
+    asm.push(Buffer.from([4, 5, 6, 7, 8, 9, 10]));
+    expect(frames).toEqual([[1, 2, 3, 4], [5, 6, 7, 8]]);
+    asm.push(Buffer.from([11, 12]));
+    expect(frames).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
   });
 });
 
