@@ -1,7 +1,7 @@
 import { transition, recordDecision } from './job';
 import { rejectionReason, type SourceLimits, DEFAULT_SOURCE_LIMITS } from './analysis';
 import { chooseRecipe } from './recipes';
-import { allocate, predictJob, heuristicModel, type EncodeTimeModel } from './prediction';
+import { allocate, predictJob, heuristicModel, type AllocationContext, type EncodeTimeModel } from './prediction';
 import { scoreValue, DEFAULT_VALUE_POLICY, type ValuePolicy } from './value';
 import type { Backend, ContentProfile, Job } from './types';
 
@@ -12,6 +12,8 @@ export interface PlanContext {
   model?: EncodeTimeModel;
   limits?: SourceLimits;
   backend: Backend;
+  /** Let allocation choose between cloud backends; local pool size for local runs. */
+  allocation?: Pick<AllocationContext, 'chooseBackend' | 'localPoolSlots' | 'policy'>;
 }
 
 /**
@@ -26,7 +28,10 @@ export function planJob(job: Job, profile: ContentProfile, ctx: PlanContext): Jo
   const value = scoreValue(job.metadata, policy, ctx.now);
   const recipe = chooseRecipe({ jobId: job.id, profile, value, formats: job.metadata.formats });
   const prediction = predictJob(recipe, profile, ctx.backend, ctx.model ?? heuristicModel);
-  const allocation = allocate(prediction, ctx.backend);
+  const allocation = allocate(prediction, ctx.backend, {
+    ...ctx.allocation,
+    source: { durationSec: profile.source.durationSec, height: profile.source.height },
+  });
   const deadlineAt = job.metadata.deadlineAt ?? job.createdAt + policy.defaultDeadlineMinutes[value.tier] * 60_000;
   const planned = transition(job, 'ANALYZED', ctx.now, `tier ${value.tier} (score ${value.score.toFixed(1)}), ${recipe.ladder.length} renditions`, {
     profile,
