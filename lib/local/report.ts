@@ -31,6 +31,8 @@ export interface JobReport {
   deadlineMet?: boolean;
   quality?: { minPsnr?: number; minSsim?: number; minVmaf?: number };
   outputDir: string;
+  /** Streaming manifests of a published job (HLS master playlist, DASH MPD), when its recipe packages them. */
+  manifests?: { hls?: string; dash?: string };
   renditions: Array<{ id: string; status: string; outputs: string[]; bytes?: number; wallSec?: number; predictedSec?: number; psnr?: number; ssim?: number; vmaf?: number }>;
   /** ffmpeg encodes started for this job (more than the ladder means retries or resumed runs). */
   encodeAttempts: number;
@@ -94,6 +96,11 @@ export function jobReport(job: Job, input: string | undefined, outDir: string, a
       packaging: job.recipe.packaging,
       summary: `${ladder.length}× ${ladder[0]?.codec ?? 'h264'} ${heights.length ? `${Math.min(...heights)}–${Math.max(...heights)}p` : ''} ${ladder[0]?.preset ?? ''} ${job.recipe.packaging.join('+')}`.replace(/\s+/g, ' ').trim(),
     };
+  }
+  if (job.status === 'PUBLISHED' && job.recipe) {
+    const hls = job.recipe.packaging.includes('hls') && done.some((r) => r.outputs.some((o) => o.endsWith('.m3u8')));
+    const dash = job.recipe.packaging.includes('dash') && done.some((r) => r.outputs.some((o) => o.endsWith('.mp4')));
+    if (hls || dash) out.manifests = { ...(hls ? { hls: join(out.outputDir, 'hls', 'master.m3u8') } : {}), ...(dash ? { dash: join(out.outputDir, 'dash', 'manifest.mpd') } : {}) };
   }
   if (job.prediction) {
     out.predictedSec = round(job.prediction.wallSecP50);

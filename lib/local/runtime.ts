@@ -9,7 +9,7 @@ import { marqueePolicy, type QueueEntry, type SchedulerPolicy } from '../core/sc
 import type { QcVerdict } from '../core/qc';
 import { TIERS, type Job, type Rendition, type RenditionResult } from '../core/types';
 import { ageJob, DEFAULT_VALUE_POLICY, type ValuePolicy } from '../core/value';
-import { removeStalePartials, writeHlsMaster } from '../media/encode';
+import { removeStalePartials, writeDashManifest, writeHlsMaster } from '../media/encode';
 import { verifyRenditions } from '../media/output-checks';
 import type { Clock, ContentAnalyzer, EncoderBackend, QualityMeter, QueuedWork } from '../ports';
 import { systemClock } from '../ports';
@@ -474,6 +474,15 @@ export class LocalRuntime {
       return;
     }
     const master = await writeHlsMaster(this.jobDir(jobId), job.recipe, withQuality, src.durationSec);
+    let dash: string | undefined;
+    try {
+      dash = await writeDashManifest(this.jobDir(jobId), job.recipe, withQuality, { ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) return;
+      const failed = await updateJob(this.o.store, jobId, (j) => (j.status === 'VERIFYING' ? transition(j, 'FAILED', this.now(), errorText(err)) : undefined));
+      await this.finished(failed);
+      return;
+    }
     const scores = checked.flatMap((r) => (r.quality ? [r.quality] : []));
     const summary = scores.length
       ? `min PSNR ${Math.min(...scores.map((q) => q.psnr)).toFixed(1)} dB, min SSIM ${Math.min(...scores.map((q) => q.ssim)).toFixed(3)}` +
@@ -481,7 +490,7 @@ export class LocalRuntime {
       : 'quality not measured';
     const published = await updateJob(this.o.store, jobId, (j) =>
       j.status === 'VERIFYING'
-        ? transition({ ...j, renditions: withQuality }, 'PUBLISHED', this.now(), `${verdict.reason}; ${checked.length} rendition(s)${master ? ' + HLS master' : ''}; ${summary}`)
+        ? transition({ ...j, renditions: withQuality }, 'PUBLISHED', this.now(), `${verdict.reason}; ${checked.length} rendition(s)${master ? ' + HLS master' : ''}${dash ? ' + DASH' : ''}; ${summary}`)
         : undefined,
     );
     await removeStalePartials(this.jobDir(jobId));

@@ -75,7 +75,8 @@ export class LocalFfmpegEncoder implements EncoderBackend {
     const durationSec = task.job.profile?.source.durationSec ?? 0;
     const paths = renditionPaths(outputPrefix, rendition.id);
     const wantHls = recipe.packaging.includes('hls');
-    const wantMp4 = recipe.packaging.includes('mp4') || !wantHls;
+    // DASH is packaged from the MP4s when the job publishes, so they are kept for it too.
+    const wantMp4 = recipe.packaging.includes('mp4') || recipe.packaging.includes('dash') || !wantHls;
     const timeoutMs = this.opts.timeoutMs?.(task) ?? 120_000 + durationSec * 60_000;
     const started = performance.now();
     await mkdir(outputPrefix, { recursive: true });
@@ -241,4 +242,52 @@ export async function inspectHlsOutput(playlistPath: string): Promise<{ duration
     if (size === 0) problems.push(`segment ${s.uri} of ${playlistPath} is missing or empty`);
   }
   return { durationSec: playlist.segments.reduce((a, s) => a + s.durationSec, 0), segments: playlist.segments.length, problems };
+}
+
+/**
+ * Package the job's MP4 renditions as one DASH presentation (`dash/manifest.mpd`, CMAF segments) with
+ * a stream-copy remux: one adaptation set per video codec, plus the audio of the first rendition.
+ * Written to a temporary folder and renamed into place. Returns the manifest path, or undefined when
+ * the recipe does not package DASH.
+ */
+export async function writeDashManifest(
+  outputPrefix: string,
+  recipe: Recipe,
+  results: readonly RenditionResult[],
+  opts: { signal?: AbortSignal; timeoutMs?: number; ffmpeg?: string; segmentSeconds?: number } = {},
+): Promise<string | undefined> {
+  if (!recipe.packaging.includes('dash')) return undefined;
+  const rungs = recipe.ladder
+    .map((r) => ({ r, mp4: results.find((x) => x.renditionId === r.id && x.status === 'done')?.outputs.find((o) => o.endsWith('.mp4')) }))
+    .filter((x): x is { r: Recipe['ladder'][number]; mp4: string } => x.mp4 !== undefined)
+    .sort((a, b) => a.r.codec.localeCompare(b.r.codec) || a.r.maxBitrateKbps - b.r.maxBitrateKbps);
+  if (rungs.length === 0) return undefined;
+  const dir = join(outputPrefix, 'dash');
+  const partial = join(outputPrefix, `.dash.${process.pid}-${randomBytes(3).toString('hex')}.partial`);
+  await mkdir(partial, { recursive: true });
+  const args = ['-hide_banner', '-nostdin', '-y'];
+  for (const { mp4 } of rungs) args.push('-i', mp4);
+  rungs.forEach((_, i) => args.push('-map', `${i}:v:0`));
+  if (recipe.audio) args.push('-map', '0:a:0?');
+  const sets: string[] = [];
+  const codecs = [...new Set(rungs.map((x) => x.r.codec))];
+  codecs.forEach((codec, set) => {
+    const streams = rungs.flatMap((x, i) => (x.r.codec === codec ? [i] : []));
+    sets.push(`id=${set},streams=${streams.join(',')}`);
+  });
+  if (recipe.audio) sets.push(`id=${codecs.length},streams=a`);
+  const gop = Math.max(1, recipe.gopSeconds);
+  const seg = gop * Math.max(1, Math.round((opts.segmentSeconds ?? 4) / gop));
+  args.push('-c', 'copy', '-f', 'dash', '-seg_duration', String(seg), '-use_template', '1', '-use_timeline', '1', '-adaptation_sets', sets.join(' '), join(partial, 'manifest.mpd'));
+  try {
+    await run(opts.ffmpeg ?? ffmpegPath(), args, { timeoutMs: opts.timeoutMs ?? 120_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  } catch (err) {
+    await rm(partial, { recursive: true, force: true });
+    if (err instanceof ProcessError && err.aborted) throw new EncodeCancelledError('DASH packaging cancelled', { cause: err });
+    if (err instanceof ProcessError) throw new EncodeFailedError(`DASH packaging failed (exit ${err.exitCode}): ${lastLine(err.stderrTail)}`, { cause: err });
+    throw err;
+  }
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+  return join(dir, 'manifest.mpd');
 }

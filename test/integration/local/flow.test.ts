@@ -79,7 +79,14 @@ describe('marquee run on real clips (1 worker)', () => {
           }
         }
       }
+      if (j.recipe?.packaging.includes('dash')) {
+        expect(j.manifests?.dash).toBe(join(outDir, j.id, 'dash', 'manifest.mpd'));
+        const mpd = readFileSync(j.manifests!.dash!, 'utf8');
+        expect(mpd.match(/<Representation /g)?.length).toBeGreaterThanOrEqual(j.renditions.length);
+        await run(ffmpegPath(), ['-v', 'error', '-nostdin', '-i', j.manifests!.dash!, '-f', 'null', '-'], { timeoutMs: 30_000 });
+      }
       if (j.recipe?.packaging.includes('hls')) {
+        expect(j.manifests?.hls).toBe(join(outDir, j.id, 'hls', 'master.m3u8'));
         const master = readFileSync(join(outDir, j.id, 'hls', 'master.m3u8'), 'utf8');
         expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(j.renditions.length);
         for (const r of j.renditions) expect(existsSync(join(outDir, j.id, 'hls', r.id, 'index.m3u8'))).toBe(true);
