@@ -110,7 +110,7 @@ export class LocalFfmpegEncoder implements EncoderBackend {
       cpuSec += benchmarkCpuSec(res.stderr) ?? 0;
       const outputs: string[] = [];
       if (wantHls) {
-        const remux = await this.ffmpegRun(this.hlsRemuxArgs(paths.mp4Partial, paths.hlsPartialDir, recipe), { timeoutMs, signal }, rendition.id, async () => {
+        const remux = await this.ffmpegRun(this.hlsRemuxArgs(paths.mp4Partial, paths.hlsPartialDir, recipe, rendition.codec !== 'h264'), { timeoutMs, signal }, rendition.id, async () => {
           await rm(paths.hlsPartialDir, { recursive: true, force: true });
           await mkdir(paths.hlsPartialDir, { recursive: true });
         });
@@ -144,14 +144,16 @@ export class LocalFfmpegEncoder implements EncoderBackend {
     }
   }
 
-  private hlsRemuxArgs(mp4: string, dir: string, recipe: Recipe): string[] {
+  /** Stream-copy remux into VOD HLS: MPEG-TS segments for H.264, fMP4 (CMAF) for HEVC/VP9/AV1. */
+  private hlsRemuxArgs(mp4: string, dir: string, recipe: Recipe, fmp4: boolean): string[] {
     const gop = Math.max(1, recipe.gopSeconds);
     const segment = gop * Math.max(1, Math.round((this.opts.hlsSegmentSeconds ?? 6) / gop));
     return [
       '-benchmark', '-hide_banner', '-nostdin', '-y', '-i', mp4,
       '-map', '0', '-c', 'copy',
       '-f', 'hls', '-hls_time', String(segment), '-hls_playlist_type', 'vod',
-      '-hls_segment_filename', join(dir, 'seg-%05d.ts'),
+      ...(fmp4 ? ['-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4'] : []),
+      '-hls_segment_filename', join(dir, fmp4 ? 'seg-%05d.m4s' : 'seg-%05d.ts'),
       join(dir, 'index.m3u8'),
     ];
   }

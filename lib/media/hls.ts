@@ -9,13 +9,32 @@ export interface HlsVariant {
   averageBandwidth?: number;
 }
 
-/** RFC 6381 codec string for an H.264 rendition (`avc1.PPCCLL`) plus AAC-LC when there is audio. */
+/**
+ * RFC 6381 codec string of a rendition plus AAC-LC when there is audio: `avc1.PPCCLL` for H.264,
+ * and the common main-profile strings for HEVC (`hvc1`), VP9 (`vp09`) and AV1 (`av01`), with the
+ * level from the frame size and rate.
+ */
 export function codecsAttribute(rendition: Rendition, audio: AudioProfile | null): string {
-  const profileIdc: Record<string, string> = { baseline: '42e0', main: '4d40', high: '6400' };
-  // Level from the frame size and rate (H.264 Annex A, rounded up to common levels).
+  // Level from luma samples per second (H.264 Annex A macroblock rate, rounded up to common levels).
   const mbps = Math.ceil(rendition.width / 16) * Math.ceil(rendition.height / 16) * rendition.fps;
-  const level = mbps <= 40_500 ? 30 : mbps <= 108_000 ? 31 : mbps <= 245_760 ? 40 : mbps <= 522_240 ? 42 : 51;
-  const video = `avc1.${profileIdc[rendition.profile] ?? '6400'}${level.toString(16).padStart(2, '0')}`;
+  const step = mbps <= 40_500 ? 0 : mbps <= 108_000 ? 1 : mbps <= 245_760 ? 2 : mbps <= 522_240 ? 3 : 4;
+  let video: string;
+  switch (rendition.codec) {
+    case 'hevc':
+      video = `hvc1.${rendition.profile === 'main10' ? 2 : 1}.6.L${[90, 93, 120, 123, 153][step]}.B0`;
+      break;
+    case 'vp9':
+      video = `vp09.00.${[30, 31, 40, 41, 51][step]}.08`;
+      break;
+    case 'av1':
+      video = `av01.0.${['04', '05', '08', '09', '12'][step]}M.08`;
+      break;
+    default: {
+      const profileIdc: Record<string, string> = { baseline: '42e0', main: '4d40', high: '6400' };
+      const level = [30, 31, 40, 42, 51][step]!;
+      video = `avc1.${profileIdc[rendition.profile] ?? '6400'}${level.toString(16).padStart(2, '0')}`;
+    }
+  }
   return audio ? `${video},mp4a.40.2` : video;
 }
 
