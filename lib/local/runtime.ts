@@ -54,6 +54,8 @@ export interface LocalRuntimeOptions {
   policy?: SchedulerPolicy;
   valuePolicy?: ValuePolicy;
   model?: EncodeTimeModel;
+  /** Local pool size for allocation (how many renditions of one job may run at once). */
+  localPoolSlots?: number;
   /** Encode attempts per job before it FAILS (1 = no retry). Default 2. */
   maxAttempts?: number;
   analyzeTimeoutMs?: number;
@@ -176,7 +178,13 @@ export class LocalRuntime {
     }
     try {
       const planned = await updateJob(this.o.store, id, (j) =>
-        j.status === 'RECEIVED' ? planJob(j, profile, { now: this.now(), backend: this.o.encoder.backend, valuePolicy: this.valuePolicy, ...(this.o.model ? { model: this.o.model } : {}) }) : undefined,
+        j.status === 'RECEIVED' ? planJob(j, profile, {
+              now: this.now(),
+              backend: this.o.encoder.backend,
+              valuePolicy: this.valuePolicy,
+              allocation: { localPoolSlots: this.o.localPoolSlots ?? this.o.workers },
+              ...(this.o.model ? { model: this.o.model } : {}),
+            }) : undefined,
       );
       if (isTerminal(planned.status)) await this.finished(planned);
       else this.emit({ type: 'job', job: planned });

@@ -16,6 +16,9 @@ import { SqliteWorkQueue } from './queue';
 import { buildRunReport, formatRunReport, writeRunReport, type RunReport } from './report';
 import { LocalRuntime } from './runtime';
 import { ensureSampleWorkload } from './samples';
+import { calibrationFactors } from '../core/prediction';
+import { CalibrationFile } from './calibration';
+import { loadEncodeTimeModel } from './training/model-file';
 import { SqliteJobStore } from './store';
 
 /** Another `marquee run` is using the same output folder. */
@@ -109,6 +112,10 @@ export async function runLocal(inputs: readonly string[], config: LocalConfig, i
     const samples = resolve(config.samplesDir) + sep;
     const uploads = (await discoverUploads(given)).filter((u) => !(u.path.startsWith(outDir + sep) && !u.path.startsWith(samples)));
 
+    // The learned encode-time model (models/encode-time-model.json) with this machine's calibration;
+    // the heuristic model when the artifact is absent.
+    const calibration = new CalibrationFile(join(outDir, 'calibration.json'));
+    const model = loadEncodeTimeModel(undefined, calibration.current);
     const unfinishedBefore = (await store.list()).filter((j) => !isTerminal(j.status)).map((j) => j.id);
     const runtime = new LocalRuntime({
       outDir,
@@ -121,12 +128,19 @@ export async function runLocal(inputs: readonly string[], config: LocalConfig, i
       clock,
       workers: config.workers,
       maxAttempts: config.maxAttempts,
+      localPoolSlots: config.workers,
+      ...(model ? { model } : {}),
       onEvent: (e) => view.onEvent(e),
+      onObservation: (o) => calibration.observe(o),
     });
     const ingested = await runtime.ingest(uploads);
     const resumed = unfinishedBefore.filter((id) => !ingested.some((j) => j.id === id));
     if (resumed.length > 0) view.log(`resuming ${resumed.length} unfinished job(s) from an earlier run`);
-    view.log(`${ingested.length} upload(s); ${config.workers} worker(s) × ${config.threadsPerWorker} thread(s); output in ${io.cwdRelative(outDir)}`);
+    const factor = calibrationFactors(calibration.current, 'local').wall;
+    view.log(
+      `${ingested.length} upload(s); ${config.workers} worker(s) × ${config.threadsPerWorker} thread(s); ` +
+        `encode-time model ${model?.version ?? 'heuristic'}${factor !== 1 ? ` (this machine ×${factor.toFixed(2)})` : ''}; output in ${io.cwdRelative(outDir)}`,
+    );
 
     const { interrupted } = await runtime.run(controller.signal);
     view.stop();
