@@ -8,7 +8,14 @@ import { normalisedMinutesPerContentMinute } from '../core/cost';
 import { predictJob, heuristicModel, type EncodeTimeModel } from '../core/prediction';
 import { activeLadder, chooseRecipe } from '../core/recipes';
 import { scoreValue } from '../core/value';
-import type { ContentClass, ContentProfile, Recipe } from '../core/types';
+import type { ContentClass, ContentProfile, Recipe, Rendition } from '../core/types';
+
+/** One rung of an archetype's active ladder with its share of the job's predicted work. */
+export interface RungCost {
+  rendition: Rendition;
+  /** Reference wall seconds per content second (P50); the rungs of a level sum to `secPerSecP50[level]`. */
+  secPerSec: number;
+}
 
 export interface Archetype {
   index: number;
@@ -24,6 +31,8 @@ export interface Archetype {
   normalisedPerMinute: number[];
   /** Normalised minutes of the full ladder (the FIFO-on-MediaConvert-Professional reference). */
   fullLadderNormalised: number;
+  /** The active ladder's rungs and their cost, by variant level (what a pipeline splits into tasks). */
+  rungs: RungCost[][];
 }
 
 /** Probe speed (ultrafast encode seconds per source second at 1080p-ish) by content class. */
@@ -83,6 +92,7 @@ export function buildArchetypes(model: EncodeTimeModel = heuristicModel): Archet
       const recipe = chooseRecipe({ jobId: `arch-${contentClass}-${height}`, profile, value, formats: ['abr'] });
       const secPerSecP50: number[] = [];
       const normalised: number[] = [];
+      const rungs: RungCost[][] = [];
       let p90Ratio = 1.4;
       for (const v of recipe.variants) {
         const r = { ...recipe, activeVariant: v.level };
@@ -90,6 +100,12 @@ export function buildArchetypes(model: EncodeTimeModel = heuristicModel): Archet
         secPerSecP50[v.level] = pred.wallSecP50 / profile.source.durationSec;
         if (v.level === 0 && pred.wallSecP50 > 0) p90Ratio = pred.wallSecP90 / pred.wallSecP50;
         normalised[v.level] = normalisedMinutesPerContentMinute(activeLadder(r));
+        // Per-rung shares of the model's own per-rendition predictions, scaled to the job's total so
+        // the monolithic and multi-stage shapes carry exactly the same encode work.
+        const ladder = activeLadder(r);
+        const per = new Map(pred.renditions.map((p) => [p.renditionId, p.wallSecP50]));
+        const sum = ladder.reduce((a, x) => a + (per.get(x.id) ?? 0), 0);
+        rungs[v.level] = ladder.map((x) => ({ rendition: x, secPerSec: sum > 0 ? ((per.get(x.id) ?? 0) / sum) * secPerSecP50[v.level]! : secPerSecP50[v.level]! / ladder.length }));
       }
       out.push({
         index: out.length,
@@ -101,6 +117,7 @@ export function buildArchetypes(model: EncodeTimeModel = heuristicModel): Archet
         p90Ratio,
         normalisedPerMinute: normalised,
         fullLadderNormalised: normalisedMinutesPerContentMinute(recipe.ladder),
+        rungs,
       });
     }
   }

@@ -40,6 +40,8 @@ export interface RunMetrics {
   deadlineActions: number;
   admissionsDegraded: number;
   simulatedHours: number;
+  /** Reference work (slot-seconds at speed 1) delivered by successful tasks in each simulated hour. */
+  workByHour: number[];
 }
 
 /** Quantile of an unsorted array (sorts a copy), linear interpolation; NaN for empty. */
@@ -63,6 +65,8 @@ export class MetricsCollector {
   readonly busyByHour: Float64Array;
   readonly availByHour: Float64Array;
   readonly offeredByHour: Float64Array;
+  /** Reference work delivered by successful tasks, by hour (throughput at saturation). */
+  readonly workByHour: Float64Array;
   failed = 0;
   downgraded = 0;
   downgradeCost = 0;
@@ -77,6 +81,12 @@ export class MetricsCollector {
     this.busyByHour = new Float64Array(hours + 1);
     this.availByHour = new Float64Array(hours + 1);
     this.offeredByHour = new Float64Array(hours + 1);
+    this.workByHour = new Float64Array(hours + 1);
+  }
+
+  /** Credit reference work delivered at `atMs`. */
+  addWork(atMs: number, refWorkSec: number): void {
+    this.workByHour[Math.min(this.hours, Math.floor(atMs / 3_600_000))]! += refWorkSec;
   }
 
   arrived(tierIndex: number, atMs: number, refWorkSec: number): void {
@@ -167,6 +177,7 @@ export class MetricsCollector {
       deadlineActions: this.deadlineActions,
       admissionsDegraded: this.admissionsDegraded,
       simulatedHours: this.hours,
+      workByHour: Array.from(this.workByHour),
     };
   }
 }

@@ -2,23 +2,24 @@
  * The discrete-event simulator: a virtual clock, a binary-heap event queue and seeded RNGs drive
  * uploads through the real core — value scoring, the real scheduler (`schedule` with a
  * `SchedulerPolicy`), admission control, deadline management (`planDeadlineActions`) and the job
- * state machine (`transition`) — on simulated encoder pools whose run times come from the
+ * state machine's rules — on simulated encoder pools whose run times come from the
  * prediction model plus noise, with injected faults. A ledger checks that no job is lost or
  * duplicated.
  */
 import { batchCostUsd, mediaConvertCostUsd, DEFAULT_PRICES } from '../core/cost';
 import { planDeadlineActions, type RunningView } from '../core/deadlines';
-import { newJob, recordDecision, transition } from '../core/job';
-import { normal, seededRng, type Rng } from '../core/rng';
+import { IllegalTransitionError } from '../core/errors';
+import { canTransition, newJob, recordDecision } from '../core/job';
+import { seededRng, type Rng } from '../core/rng';
 import { admit, emergencyBump, schedule, type BackendPool, type QueueEntry, type SchedulerPolicy } from '../core/scheduling';
 import { DEFAULT_VALUE_POLICY, scoreValue, type ValuePolicy } from '../core/value';
-import { tierRank, type Job, type Prediction } from '../core/types';
+import { tierRank, type Job, type JobStatus, type Tier } from '../core/types';
 import { buildArchetypes, type Archetype } from './archetypes';
 import type { Fleet, PoolSpec } from './fleet';
 import { fleetCapacity } from './fleet';
 import { MinHeap } from './heap';
 import { MetricsCollector, type RunMetrics } from './metrics';
-import { makespan, monolithicRunner, type JobRunner } from './runner';
+import { criticalPathWork, monolithicRunner, type JobRunner, type TaskSpec } from './runner';
 import { inPeakWindow, WorkloadGenerator, type Upload, type WorkloadSpec } from './workload';
 
 export interface FaultSpec {
@@ -86,15 +87,34 @@ export interface SimConfig {
   archetypes?: Archetype[];
   /** Keep every finished Job record (tests; off at scale). */
   keepJobs?: boolean;
+  /** Called for every published job (benches that need per-job figures). */
+  onPublished?: (job: PublishedJob) => void;
 }
 
 export interface SimResult {
   policy: string;
+  /** The job runner (pipeline shape) the run used. */
+  runner: string;
   metrics: RunMetrics;
   wallSeconds: number;
   events: number;
+  /** Tasks dispatched (one per monolithic attempt; chunks, joins… for the multi-stage pipeline). */
+  tasksRun: number;
   /** Finished Job records, when `keepJobs` is on. */
   jobs?: Job[];
+}
+
+/** What the simulator reports when a job is published (for benches that need per-job figures). */
+export interface PublishedJob {
+  id: string;
+  tier: Tier;
+  createdAt: number;
+  finishedAt: number;
+  contentSec: number;
+  height: number;
+  /** Reference work of the job at its active variant (P50). */
+  workP50: number;
+  tasks: number;
 }
 
 type TaskOutcome = 'ok' | 'crash' | 'stuck';
@@ -103,45 +123,92 @@ interface PoolState {
   spec: PoolSpec;
   slots: number;
   busy: number;
-  running: Set<Task>;
+  running: Set<SimTask>;
   meanRunSec: number;
 }
 
+/**
+ * The simulator's own record of a job. The `job` field is a Job owned by the simulator and moved
+ * through the real state machine rules (`canTransition`) in place, without copying it on every
+ * step (a million uploads a day); the ledger counts every terminal state and every dispatch.
+ */
 interface SimJob {
-  idx: number;
   upload: Upload;
   arche: Archetype;
   job: Job;
-  entry: QueueEntry;
-  version: number;
-  state: 'queued' | 'running' | 'done';
-  task?: Task;
   tierIndex: number;
+  tier: Tier;
+  queuedAt: number;
+  level: number;
+  workP50: number;
+  workP90: number;
+  normalisedPerMinute: number;
+  accelerated: boolean;
+  emergency: boolean;
+  boostMs: number;
+  pinnedPool?: string;
+  tasks: SimTask[];
+  /** P90 critical path of the plan (reference seconds), for multi-task plans. */
+  critP90: number;
+  tasksLeft: number;
+  running: number;
+  firstStart: number;
+  terminal: number;
+  /** Bumped on every re-plan: events of tasks from an older plan are ignored. */
+  epoch: number;
+  /** Last sweep that examined the job (the risk index may hold it more than once). */
+  sweepMark: number;
 }
 
-interface Task {
+interface SimTask {
   sj: SimJob;
-  pool: PoolState;
+  index: number;
+  epoch: number;
+  spec: TaskSpec;
+  status: 'blocked' | 'ready' | 'running' | 'done';
+  depsLeft: number;
+  dependents: number[];
+  attempts: number;
+  /** Heap version: a pushed node is valid only while it matches. */
+  v: number;
+  entry: TaskEntry | null;
+  // While running:
+  pool: PoolState | null;
   start: number;
   end: number;
-  held: number;
   outcome: TaskOutcome;
   estCost: number;
   speed: number;
-  active: boolean;
+  runId: number;
 }
+
+type TaskEntry = QueueEntry & { task: SimTask };
 
 type Ev =
   | { kind: 'tick'; minute: number }
   | { kind: 'arrive'; upload: Upload }
-  | { kind: 'end'; task: Task }
-  | { kind: 'timeout'; task: Task }
+  | { kind: 'end'; task: SimTask; runId: number }
   | { kind: 'sweep' }
   | { kind: 'capacity'; poolId: string; delta: number; kill: boolean }
   | { kind: 'spot' }
-  | { kind: 'bump'; uploadIndex: number };
+  | { kind: 'bump'; uploadIndex: number; sj?: SimJob };
 
 const Z90 = 1.2816;
+
+/** A uniform draw in [0, 1) from a hash of (seed, a, b, c): the same fault fate for the same task in every run. */
+function hashU(seed: number, a: number, b: number, c: number): number {
+  let h = (seed ^ Math.imul(a + 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x27d4eb2f, 0xc2b2ae35) ^ Math.imul(c + 0x165667b1, 0x27d4eb2d)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
+}
+
+function hashNormal(seed: number, a: number, b: number, c: number): number {
+  const u1 = Math.max(1e-12, hashU(seed, a, b, c));
+  const u2 = hashU(seed ^ 0x7f4a7c15, a, b, c);
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
 
 /** Run one simulation to completion (all arrivals published or failed, or the drain limit hit). */
 export function simulate(config: SimConfig): SimResult {
@@ -154,33 +221,43 @@ export function simulate(config: SimConfig): SimResult {
   const archetypes = config.archetypes ?? buildArchetypes();
   const gen = new WorkloadGenerator(workload, archetypes);
   const faultRng: Rng = seededRng(workload.seed ^ 0x5eed);
+  const faultSeed = (workload.seed ^ 0x0fa17) >>> 0;
   const arrivalEndMs = workload.days * 86_400_000;
   const hardEndMs = arrivalEndMs + (config.drainHours ?? 48) * 3_600_000;
   const hours = Math.ceil(hardEndMs / 3_600_000);
   const metrics = new MetricsCollector(hours);
   const capacityRef = fleetCapacity(fleet);
+  const available = [...new Set(fleet.pools.map((p) => p.backend))];
+  const keep = config.keepJobs === true;
 
   const pools: PoolState[] = fleet.pools.map((spec) => ({ spec, slots: spec.slots, busy: 0, running: new Set(), meanRunSec: 600 }));
   const poolById = new Map(pools.map((p) => [p.spec.id, p]));
+  const minSpeed = pools.reduce((m, p) => Math.min(m, p.spec.speed), Infinity);
   const events = new MinHeap<Ev>();
-  const queue = new MinHeap<{ sj: SimJob; v: number }>();
+  const ready = new MinHeap<{ t: SimTask; v: number }>();
   const live = new Map<string, SimJob>();
-  const queued = new Set<SimJob>();
-  const byUpload = new Map<number, SimJob>();
+  const queuedJobs = new Set<SimJob>();
+  const encodingJobs = new Set<SimJob>();
+  /** Deadline-risk index: queued jobs keyed by their latest safe start at the slowest speed. */
+  const riskIndex = new MinHeap<SimJob>();
   const pendingBumps = new Set<number>();
   const finished: Job[] = [];
-  // Ledger: how many times each job reached a terminal state, and whether it was dispatched twice.
-  const terminalCount = new Map<string, number>();
   let created = 0;
+  let terminalJobs = 0;
   let duplicated = 0;
   let queuedWork = 0;
   const queuedWorkByTier = [0, 0, 0, 0];
   let runningWork = 0;
   let now = 0;
   let nEvents = 0;
+  let tasksRun = 0;
+  let runIds = 0;
   let totalSlots = pools.reduce((a, p) => a + p.slots, 0);
   let lastCapT = 0;
   let arrivalsDone = false;
+  let sweeps = 0;
+  /** Something the scheduler's answer depends on changed since the last dispatch (new work, a freed slot, capacity). */
+  let dirty = true;
 
   const at = (t: number, ev: Ev) => events.push(t, ev);
   const accountCapacity = (t: number) => {
@@ -188,187 +265,276 @@ export function simulate(config: SimConfig): SimResult {
     lastCapT = Math.max(lastCapT, t);
   };
 
-  const predictionFor = (arche: Archetype, level: number, durationSec: number): Prediction => {
-    const p50 = (arche.secPerSecP50[level] ?? arche.secPerSecP50[0]!) * durationSec;
-    return { modelVersion: 'sim-archetype', renditions: [], wallSecP50: p50, wallSecP90: p50 * arche.p90Ratio, cpuSecP50: p50 * 1.8 };
+  /** The real state machine's rules, applied to the simulator's own record in place. */
+  const move = (sj: SimJob, to: JobStatus, reason: string) => {
+    const job = sj.job;
+    if (!canTransition(job.status, to)) throw new IllegalTransitionError(`job ${job.id}: ${job.status} → ${to} is not allowed (${reason})`);
+    if (keep) job.history.push({ from: job.status, to, at: now, reason });
+    if (to === 'RETRYING') job.attempts++;
+    if (to === 'FAILED') job.reason = reason;
+    job.status = to;
+    job.updatedAt = now;
+  };
+
+  const riskKey = (sj: SimJob) => sj.job.deadlineAt - sj.workP90 * 1000 / minSpeed;
+
+  const taskEntry = (sj: SimJob, t: SimTask): TaskEntry => {
+    const single = sj.tasks.length === 1;
+    const work = t.spec.work + t.spec.fixedSec;
+    const e: TaskEntry = {
+      job: sj.job,
+      queuedAt: sj.queuedAt,
+      workP50: single ? sj.workP50 : work,
+      workP90: single ? sj.workP90 : t.spec.work * sj.arche.p90Ratio + t.spec.fixedSec,
+      contentSec: sj.upload.durationSec,
+      normalisedPerMinute: sj.normalisedPerMinute,
+      accelerated: sj.accelerated,
+      emergency: sj.emergency,
+      boostMs: sj.boostMs,
+      task: t,
+    };
+    if (sj.pinnedPool !== undefined) e.pinnedPool = sj.pinnedPool;
+    if (t.spec.backends) e.backends = t.spec.backends;
+    if (t.spec.preferred) e.preferredBackends = t.spec.preferred;
+    if (t.spec.speedOn) e.speedOn = t.spec.speedOn;
+    if (!single) e.jobWorkP90 = sj.critP90;
+    return e;
+  };
+
+  const makeReady = (t: SimTask) => {
+    t.status = 'ready';
+    t.entry = taskEntry(t.sj, t);
+    t.v++;
+    const w = t.entry.workP50;
+    queuedWork += w;
+    queuedWorkByTier[t.sj.tierIndex]! += w;
+    ready.push(policy.rankKey(t.entry), { t, v: t.v });
+    dirty = true;
+  };
+
+  /** Re-rank a job's ready tasks after its boost, pin, variant or emergency changed. */
+  const rerank = (sj: SimJob) => {
+    for (const t of sj.tasks) {
+      if (t.status !== 'ready') continue;
+      const old = t.entry!.workP50;
+      t.entry = taskEntry(sj, t);
+      queuedWork += t.entry.workP50 - old;
+      queuedWorkByTier[sj.tierIndex]! += t.entry.workP50 - old;
+      t.v++;
+      ready.push(policy.rankKey(t.entry), { t, v: t.v });
+      dirty = true;
+    }
+  };
+
+  /** Plan (or re-plan) the job's tasks at its active variant and queue the runnable ones. */
+  const planTasks = (sj: SimJob) => {
+    for (const t of sj.tasks) if (t.status === 'ready') unready(t);
+    sj.epoch++;
+    const plan = runner.plan({ job: sj.job, tier: sj.tier, durationSec: sj.upload.durationSec, workP50: sj.workP50, rungs: sj.arche.rungs[sj.level] ?? sj.arche.rungs[0]!, available });
+    sj.tasks = plan.tasks.map((spec, index) => ({ sj, index, epoch: sj.epoch, spec, status: 'blocked', depsLeft: spec.dependsOn.length, dependents: [], attempts: 0, v: 0, entry: null, pool: null, start: 0, end: 0, outcome: 'ok', estCost: 0, speed: 1, runId: 0 }));
+    for (const t of sj.tasks) for (const d of t.spec.dependsOn) sj.tasks[d]!.dependents.push(t.index);
+    sj.tasksLeft = sj.tasks.length;
+    sj.critP90 = sj.tasks.length === 1 ? sj.workP90 : criticalPathWork({ tasks: plan.tasks.map((x) => ({ ...x, work: x.work * sj.arche.p90Ratio })) });
+    for (const t of sj.tasks) if (t.depsLeft === 0) makeReady(t);
+  };
+
+  const unready = (t: SimTask) => {
+    const w = t.entry?.workP50 ?? 0;
+    queuedWork -= w;
+    queuedWorkByTier[t.sj.tierIndex]! -= w;
+    t.status = 'blocked';
+    t.v++;
   };
 
   const setVariant = (sj: SimJob, level: number) => {
-    const pred = predictionFor(sj.arche, level, sj.upload.durationSec);
+    const secPerSec = sj.arche.secPerSecP50[level] ?? sj.arche.secPerSecP50[0]!;
     const variant = sj.arche.recipe.variants.find((v) => v.level === level);
-    const recipe = sj.job.recipe ? { ...sj.job.recipe, activeVariant: level } : sj.job.recipe;
-    sj.job = { ...sj.job, recipe, prediction: pred };
-    if (sj.state === 'queued') {
-      queuedWork += pred.wallSecP50 - sj.entry.workP50;
-      queuedWorkByTier[sj.tierIndex]! += pred.wallSecP50 - sj.entry.workP50;
+    sj.level = level;
+    sj.workP50 = secPerSec * sj.upload.durationSec;
+    sj.workP90 = sj.workP50 * sj.arche.p90Ratio;
+    sj.accelerated = variant?.accelerated ?? false;
+    sj.normalisedPerMinute = sj.arche.normalisedPerMinute[level] ?? sj.arche.normalisedPerMinute[0]!;
+    if (sj.job.recipe && sj.job.recipe.activeVariant !== level) sj.job.recipe = { ...sj.job.recipe, activeVariant: level };
+    if (keep) sj.job.prediction = { modelVersion: 'sim-archetype', renditions: [], wallSecP50: sj.workP50, wallSecP90: sj.workP90, cpuSecP50: sj.workP50 * 1.8 };
+  };
+
+  const finish = (sj: SimJob) => {
+    sj.terminal++;
+    if (sj.terminal > 1) {
+      duplicated++;
+      return;
     }
-    sj.entry = {
-      ...sj.entry,
-      job: sj.job,
-      workP50: pred.wallSecP50,
-      workP90: pred.wallSecP90,
-      accelerated: variant?.accelerated ?? false,
-      normalisedPerMinute: sj.arche.normalisedPerMinute[level] ?? sj.arche.normalisedPerMinute[0]!,
-    };
-  };
-
-  const enqueue = (sj: SimJob) => {
-    sj.state = 'queued';
-    sj.version++;
-    queued.add(sj);
-    queuedWork += sj.entry.workP50;
-    queuedWorkByTier[sj.tierIndex]! += sj.entry.workP50;
-    queue.push(policy.rankKey(sj.entry), { sj, v: sj.version });
-  };
-
-  const finish = (sj: SimJob, reason: string) => {
-    sj.state = 'done';
+    terminalJobs++;
     live.delete(sj.job.id);
-    terminalCount.set(sj.job.id, (terminalCount.get(sj.job.id) ?? 0) + 1);
-    if (config.keepJobs) finished.push(sj.job);
+    queuedJobs.delete(sj);
+    encodingJobs.delete(sj);
+    if (keep) finished.push(sj.job);
     if (sj.job.status === 'FAILED') metrics.failed++;
-    void reason;
+  };
+
+  const jobEntry = (sj: SimJob): QueueEntry => {
+    let remaining = 0;
+    for (const t of sj.tasks) if (t.status !== 'done') remaining += t.spec.work + t.spec.fixedSec;
+    const e: QueueEntry = { job: sj.job, queuedAt: sj.queuedAt, workP50: sj.tasks.length === 1 ? sj.workP50 : remaining, workP90: sj.critP90, contentSec: sj.upload.durationSec, normalisedPerMinute: sj.normalisedPerMinute, accelerated: sj.accelerated, emergency: sj.emergency, boostMs: sj.boostMs };
+    if (sj.pinnedPool !== undefined) e.pinnedPool = sj.pinnedPool;
+    if (sj.tasks.length === 1 && sj.tasks[0]!.spec.backends) e.backends = sj.tasks[0]!.spec.backends;
+    return e;
   };
 
   const arrive = (u: Upload) => {
     const arche = archetypes[u.archetype]!;
-    let job = newJob({ id: `u${u.index}`, source: { uri: `sim://upload/${u.index}`, version: '1' }, metadata: u.metadata, now });
+    const job = newJob({ id: `u${u.index}`, source: { uri: `sim://upload/${u.index}`, version: '1' }, metadata: u.metadata, now });
     const value = scoreValue(u.metadata, valuePolicy);
-    const deadlineAt = u.metadata.deadlineAt ?? now + valuePolicy.defaultDeadlineMinutes[value.tier] * 60_000;
-    const profile = { ...arche.profile, source: { ...arche.profile.source, durationSec: u.durationSec } };
-    const prediction = predictionFor(arche, 0, u.durationSec);
-    job = transition(job, 'ANALYZED', now, `tier ${value.tier} (score ${value.score.toFixed(1)})`, { profile, value, recipe: arche.recipe, prediction, deadlineAt });
+    const tierIndex = tierRank(value.tier);
     const sj: SimJob = {
-      idx: u.index,
-      upload: u,
-      arche,
-      job,
-      entry: {
-        job,
-        queuedAt: now,
-        workP50: prediction.wallSecP50,
-        workP90: prediction.wallSecP90,
-        contentSec: u.durationSec,
-        normalisedPerMinute: arche.normalisedPerMinute[0]!,
-        accelerated: false,
-        emergency: false,
-        boostMs: 0,
-      },
-      version: 0,
-      state: 'queued',
-      tierIndex: tierRank(value.tier),
+      upload: u, arche, job, tierIndex, tier: value.tier, queuedAt: now, level: 0, workP50: 0, workP90: 0, normalisedPerMinute: 0, accelerated: false, emergency: false, boostMs: 0,
+      tasks: [], critP90: 0, tasksLeft: 0, running: 0, firstStart: -1, terminal: 0, epoch: 0, sweepMark: 0,
     };
+    job.value = value;
+    job.recipe = arche.recipe;
+    job.deadlineAt = u.metadata.deadlineAt ?? now + valuePolicy.defaultDeadlineMinutes[value.tier] * 60_000;
+    move(sj, 'ANALYZED', `tier ${value.tier} (score ${value.score.toFixed(1)})`);
+    if (keep) job.profile = { ...arche.profile, source: { ...arche.profile.source, durationSec: u.durationSec } };
+    setVariant(sj, 0);
     created++;
     if (live.has(job.id)) duplicated++;
     live.set(job.id, sj);
-    byUpload.set(u.index, sj);
-    metrics.arrived(sj.tierIndex, now, prediction.wallSecP50);
+    metrics.arrived(tierIndex, now, sj.workP50);
     if (policy.admissionControl) {
       const ahead = (t: number) => queuedWorkByTier.slice(0, t + 1).reduce((a, b) => a + b, 0) + runningWork / 2;
-      const d = admit(sj.entry, { backlogWorkSec: queuedWork + runningWork / 2, capacityPerSec: capacityRef, backlogAtOrAboveSec: { standard: ahead(2), bulk: ahead(3) } }, now);
+      const d = admit(jobEntry(sj), { backlogWorkSec: queuedWork + runningWork / 2, capacityPerSec: capacityRef, backlogAtOrAboveSec: { standard: ahead(2), bulk: ahead(3) } }, now);
       if (d.admit === 'degraded') {
         setVariant(sj, d.level);
         const v = arche.recipe.variants.find((x) => x.level === d.level);
         sj.job = recordDecision(sj.job, { at: now, kind: 'schedule', action: `admit at variant ${v?.name ?? d.level}`, reason: d.reason, qualityCostVmaf: v?.qualityCostVmaf ?? 0 });
-        sj.entry = { ...sj.entry, job: sj.job };
         metrics.admissionsDegraded++;
       }
     }
-    sj.job = transition(sj.job, 'QUEUED', now, 'queued for encoding');
-    sj.entry = { ...sj.entry, job: sj.job };
-    enqueue(sj);
-    if (pendingBumps.has(u.index)) at(now + 300_000, { kind: 'bump', uploadIndex: u.index });
-    else if (config.emergencyBumpRate && faultRng.next() < config.emergencyBumpRate) at(now + 300_000, { kind: 'bump', uploadIndex: u.index });
+    move(sj, 'QUEUED', 'queued for encoding');
+    queuedJobs.add(sj);
+    planTasks(sj);
+    if (policy.managesDeadlines) riskIndex.push(riskKey(sj), sj);
+    if (pendingBumps.has(u.index)) at(now + 300_000, { kind: 'bump', uploadIndex: u.index, sj });
+    else if (config.emergencyBumpRate && faultRng.next() < config.emergencyBumpRate) at(now + 300_000, { kind: 'bump', uploadIndex: u.index, sj });
   };
 
   const poolViews = (): BackendPool[] =>
     pools.map((p) => {
       const free = Math.max(0, p.slots - p.busy);
-      return {
-        id: p.spec.id,
-        backend: p.spec.backend,
-        slots: p.slots,
-        free,
-        speed: p.spec.speed,
-        acceleratedSpeed: p.spec.acceleratedSpeed,
-        pricing: p.spec.pricing,
-        expectedFreeInSec: free > 0 ? 0 : p.meanRunSec / Math.max(1, p.slots),
-      };
+      const view: BackendPool = { id: p.spec.id, backend: p.spec.backend, slots: p.slots, free, speed: p.spec.speed, pricing: p.spec.pricing, expectedFreeInSec: free > 0 ? 0 : p.meanRunSec / Math.max(1, p.slots) };
+      if (p.spec.acceleratedSpeed !== undefined) view.acceleratedSpeed = p.spec.acceleratedSpeed;
+      return view;
     });
 
-  const start = (sj: SimJob, pool: PoolState, speed: number, estCost: number) => {
-    queued.delete(sj);
-    queuedWork -= sj.entry.workP50;
-    queuedWorkByTier[sj.tierIndex]! -= sj.entry.workP50;
-    const attempt = sj.job.attempts + 1;
-    const plan = runner.plan(sj.job, sj.entry.workP50);
-    const free = pool.slots - pool.busy;
-    const held = Math.max(1, Math.min(plan.maxParallel, free));
+  const start = (t: SimTask, pool: PoolState, speed: number, estCost: number) => {
+    const sj = t.sj;
+    const w = t.entry!.workP50;
+    queuedWork -= w;
+    queuedWorkByTier[sj.tierIndex]! -= w;
+    runningWork += w;
+    const attempt = t.attempts + 1;
+    const first = attempt === 1 && sj.job.attempts === 0;
     const sigma = Math.log(Math.max(1.0001, sj.arche.p90Ratio)) / Z90;
-    const z = attempt === 1 ? sj.upload.noiseZ : normal(faultRng);
-    const noise = Math.exp(sigma * z);
-    const runSec = makespan(plan.tasks.map((w) => (w * noise) / speed), held) + plan.overheadSec;
-    const crashU = attempt === 1 ? sj.upload.crashU : faultRng.next();
-    const stuckU = attempt === 1 ? sj.upload.stuckU : faultRng.next();
+    const z = first ? sj.upload.noiseZ : hashNormal(faultSeed, sj.upload.index, t.index + 7919 * sj.epoch, attempt + 31 * sj.job.attempts);
+    const runSec = (t.spec.work * Math.exp(sigma * z)) / speed + t.spec.fixedSec;
+    const crashU = first && t.index === 0 ? sj.upload.crashU : hashU(faultSeed, sj.upload.index, t.index + 7919 * sj.epoch, 2 * attempt + 62 * sj.job.attempts);
+    const stuckU = first && t.index === 0 ? sj.upload.stuckU : hashU(faultSeed ^ 0x51, sj.upload.index, t.index + 7919 * sj.epoch, 2 * attempt + 1 + 62 * sj.job.attempts);
     let outcome: TaskOutcome = 'ok';
     let end = now + runSec * 1000;
     if (crashU < faults.crashRate) {
       outcome = 'crash';
-      end = now + runSec * 1000 * faultRng.next();
+      end = now + runSec * 1000 * hashU(faultSeed ^ 0x77, sj.upload.index, t.index, attempt);
     } else if (stuckU < faults.stuckRate) {
       outcome = 'stuck';
-      end = now + Math.max(faults.minTimeoutSec, (faults.timeoutP90Multiple * sj.entry.workP90) / speed) * 1000;
+      end = now + Math.max(faults.minTimeoutSec, (faults.timeoutP90Multiple * (t.spec.work * sj.arche.p90Ratio)) / speed + t.spec.fixedSec) * 1000;
     }
-    const task: Task = { sj, pool, start: now, end, held, outcome, estCost, speed, active: true };
-    pool.busy += held;
-    pool.running.add(task);
-    runningWork += sj.entry.workP50;
-    sj.state = 'running';
-    sj.task = task;
-    sj.job = transition(sj.job, 'ENCODING', now, `dispatched to ${pool.spec.id} (attempt ${attempt})`, { allocation: { backend: pool.spec.backend, vcpus: 0, memoryMiB: 0, gpus: pool.spec.backend === 'batch-gpu' ? 1 : 0, accelerated: sj.entry.accelerated, chunks: plan.tasks.length, slots: held, reasons: [policy.name] } });
-    sj.entry = { ...sj.entry, job: sj.job };
-    at(end, { kind: outcome === 'stuck' ? 'timeout' : 'end', task });
+    t.status = 'running';
+    t.pool = pool;
+    t.start = now;
+    t.end = end;
+    t.outcome = outcome;
+    t.estCost = estCost;
+    t.speed = speed;
+    t.runId = ++runIds;
+    pool.busy += 1;
+    pool.running.add(t);
+    sj.running++;
+    tasksRun++;
+    if (sj.job.status === 'QUEUED' || sj.job.status === 'RETRYING') {
+      if (sj.job.status === 'QUEUED') queuedJobs.delete(sj);
+      encodingJobs.add(sj);
+      if (sj.firstStart < 0) sj.firstStart = now;
+      move(sj, 'ENCODING', `dispatched to ${pool.spec.id} (attempt ${sj.job.attempts + 1})`);
+      if (keep) sj.job.allocation = { backend: pool.spec.backend, vcpus: 0, memoryMiB: 0, gpus: pool.spec.backend === 'batch-gpu' ? 1 : 0, accelerated: sj.accelerated, chunks: sj.tasks.length, slots: 1, reasons: [policy.name, runner.name] };
+    }
+    at(end, { kind: 'end', task: t, runId: t.runId });
   };
 
-  const release = (task: Task) => {
-    task.active = false;
-    const pool = task.pool;
-    pool.busy -= task.held;
-    pool.running.delete(task);
-    runningWork -= task.sj.entry.workP50;
-    const elapsedSec = (now - task.start) / 1000;
-    metrics.addInterval(metrics.busyByHour, task.start, now, task.held);
+  /** Free the task's slot, account its busy time and cost. */
+  const release = (t: SimTask) => {
+    const pool = t.pool!;
+    pool.busy -= 1;
+    dirty = true;
+    pool.running.delete(t);
+    t.sj.running--;
+    runningWork -= t.entry!.workP50;
+    const elapsedSec = (now - t.start) / 1000;
+    metrics.addInterval(metrics.busyByHour, t.start, now, 1);
     pool.meanRunSec = 0.98 * pool.meanRunSec + 0.02 * elapsedSec;
     const pricing = pool.spec.pricing;
-    if (pricing.kind === 'batch') metrics.costUsd += batchCostUsd({ instance: pricing.instance, slotSec: elapsedSec * task.held, slotsPerInstance: pricing.slotsPerInstance, spot: pricing.spot }) * 1.1;
-    else if (pricing.kind === 'mediaconvert' && task.outcome === 'ok') metrics.costUsd += task.estCost;
-    task.sj.task = undefined;
+    if (pricing.kind === 'batch') metrics.costUsd += batchCostUsd({ instance: pricing.instance, slotSec: elapsedSec, slotsPerInstance: pricing.slotsPerInstance, spot: pricing.spot }) * 1.1;
+    else if (pricing.kind === 'mediaconvert' && t.outcome === 'ok') metrics.costUsd += t.estCost;
+    t.pool = null;
+    t.runId = 0;
   };
 
-  const failAttempt = (sj: SimJob, reason: string) => {
-    sj.job = transition(sj.job, 'RETRYING', now, reason);
+  /** A task's attempt failed: only that task is retried; the job fails after `maxAttempts` failures. */
+  const failTask = (t: SimTask, reason: string) => {
+    const sj = t.sj;
+    release(t);
+    t.attempts++;
+    t.status = 'blocked';
+    if (sj.terminal > 0) return;
     metrics.retries++;
+    move(sj, 'RETRYING', reason);
     if (sj.job.attempts >= faults.maxAttempts) {
-      sj.job = transition(sj.job, 'FAILED', now, `gave up after ${sj.job.attempts} attempts: ${reason}`);
-      finish(sj, reason);
+      for (const o of sj.tasks) {
+        if (o.status === 'running') release(o);
+        if (o.status === 'ready') unready(o);
+        o.status = 'blocked';
+      }
+      move(sj, 'FAILED', `gave up after ${sj.job.attempts} attempts: ${reason}`);
+      finish(sj);
       return;
     }
-    sj.job = transition(sj.job, 'QUEUED', now, 'requeued after a failed attempt');
-    sj.entry = { ...sj.entry, job: sj.job };
-    enqueue(sj);
+    if (sj.running > 0) move(sj, 'ENCODING', 'other tasks still encoding; the failed task is requeued alone');
+    else {
+      move(sj, 'QUEUED', 'requeued after a failed attempt');
+      encodingJobs.delete(sj);
+      queuedJobs.add(sj);
+      if (policy.managesDeadlines) riskIndex.push(riskKey(sj), sj);
+    }
+    makeReady(t);
   };
 
-  const complete = (task: Task) => {
-    const sj = task.sj;
-    release(task);
-    if (task.outcome !== 'ok') {
-      failAttempt(sj, task.outcome === 'stuck' ? `stuck on ${task.pool.spec.id}: watchdog timeout` : `encoder crashed on ${task.pool.spec.id}`);
+  const complete = (t: SimTask) => {
+    const sj = t.sj;
+    if (t.outcome !== 'ok') {
+      failTask(t, t.outcome === 'stuck' ? `stuck on ${t.pool!.spec.id}: watchdog timeout` : `encoder crashed on ${t.pool!.spec.id}`);
       return;
     }
-    sj.job = transition(sj.job, 'VERIFYING', now, 'outputs written');
-    sj.job = transition(sj.job, 'PUBLISHED', now, 'published');
-    const level = sj.job.recipe?.activeVariant ?? 0;
-    const variant = sj.arche.recipe.variants.find((v) => v.level === level);
+    release(t);
+    t.status = 'done';
+    metrics.addWork(now, t.spec.creditWork ?? t.spec.work);
+    sj.tasksLeft--;
+    for (const d of t.dependents) {
+      const n = sj.tasks[d]!;
+      if (--n.depsLeft === 0 && n.status === 'blocked') makeReady(n);
+    }
+    if (sj.tasksLeft > 0) return;
+    move(sj, 'VERIFYING', 'outputs written');
+    move(sj, 'PUBLISHED', 'published');
+    const variant = sj.arche.recipe.variants.find((v) => v.level === sj.level);
     metrics.published({
       tierIndex: sj.tierIndex,
       createdAt: sj.job.createdAt,
@@ -376,81 +542,107 @@ export function simulate(config: SimConfig): SimResult {
       deadlineAt: sj.job.deadlineAt,
       contentSec: sj.upload.durationSec,
       qualityCost: variant?.qualityCostVmaf ?? 0,
-      downgraded: level > 0,
+      downgraded: sj.level > 0,
       fifoProCost: mediaConvertCostUsd({ contentSec: sj.upload.durationSec, normalisedPerMinute: sj.arche.fullLadderNormalised, tier: 'professional', accelerated: false }, DEFAULT_PRICES),
     });
-    finish(sj, 'published');
+    config.onPublished?.({ id: sj.job.id, tier: sj.tier, createdAt: sj.job.createdAt, finishedAt: now, contentSec: sj.upload.durationSec, height: sj.arche.height, workP50: sj.workP50, tasks: sj.tasks.length });
+    finish(sj);
   };
 
   const dispatch = () => {
+    if (ready.size === 0 || !dirty) return;
+    dirty = false;
     let free = 0;
     for (const p of pools) free += Math.max(0, p.slots - p.busy);
-    if (free <= 0 || queue.size === 0) return;
+    if (free <= 0) return;
     const views = poolViews();
-    const taken = new Map<QueueEntry, SimJob>();
     function* ordered(): Generator<QueueEntry> {
-      while (queue.size > 0) {
-        const node = queue.pop()!;
-        if (node.v !== node.sj.version) continue;
-        if (node.sj.state !== 'queued') {
+      while (ready.size > 0) {
+        const node = ready.pop()!;
+        const t = node.t;
+        if (node.v !== t.v) continue;
+        if (t.status !== 'ready' || t.epoch !== t.sj.epoch) {
           duplicated++;
           continue;
         }
-        taken.set(node.sj.entry, node.sj);
-        yield node.sj.entry;
+        yield t.entry!;
       }
     }
-    const result = schedule(ordered(), views, now, policy, { maxSkips: 16 });
+    const result = schedule(ordered(), views, now, policy, { maxSkips: 32 });
     for (const e of result.skipped) {
-      const sj = taken.get(e)!;
-      queue.push(policy.rankKey(e), { sj, v: sj.version });
+      const t = (e as TaskEntry).task;
+      ready.push(policy.rankKey(e), { t, v: t.v });
     }
-    for (const d of result.dispatched) start(taken.get(d.entry)!, poolById.get(d.pool.id)!, d.speed, d.estCostUsd);
+    for (const d of result.dispatched) start((d.entry as TaskEntry).task, poolById.get(d.pool.id)!, d.speed, d.estCostUsd);
   };
 
   const killRunning = (pool: PoolState, n: number, reason: string) => {
     const victims = [...pool.running];
     for (let i = 0; i < n && victims.length > 0; i++) {
       const k = Math.floor(faultRng.next() * victims.length);
-      const task = victims.splice(k, 1)[0]!;
-      release(task);
-      failAttempt(task.sj, reason);
+      failTask(victims.splice(k, 1)[0]!, reason);
     }
   };
 
   const sweep = () => {
+    // Incremental: only queued jobs whose latest safe start (deadline − P90 work at the slowest
+    // speed) falls before the time the whole queue takes to clear can be at risk; the risk index
+    // hands those over without touching the rest of the queue.
+    // (Twice the clearing time: a superset of what planDeadlineActions itself would examine.)
+    const clearMs = ((2 * queuedWork + runningWork) / capacityRef) * 1000;
+    const margin = 120_000;
+    const candidates: QueueEntry[] = [];
+    const back: SimJob[] = [];
+    sweeps++;
+    while (riskIndex.size > 0 && riskIndex.peekKey()! - margin < now + clearMs) {
+      const sj = riskIndex.pop()!;
+      // Jobs that left the queue drop out; they re-enter when requeued.
+      if (sj.terminal > 0 || sj.job.status !== 'QUEUED' || sj.sweepMark === sweeps) continue;
+      sj.sweepMark = sweeps;
+      back.push(sj);
+      candidates.push(jobEntry(sj));
+    }
     const running: RunningView[] = [];
-    for (const p of pools)
-      for (const t of p.running)
-        running.push({ job: t.sj.job, poolId: p.spec.id, startedAt: t.start, expectedEndP90: t.start + (t.sj.entry.workP90 / t.speed) * 1000, progress: Math.min(1, (now - t.start) / Math.max(1, (t.sj.entry.workP50 / t.speed) * 1000)), workP90: t.sj.entry.workP90 });
-    const entries: QueueEntry[] = [];
-    for (const sj of queued) entries.push(sj.entry);
-    const plans = planDeadlineActions({ queued: entries, running, pools: poolViews(), now, policy });
+    for (const sj of encodingJobs) {
+      let endP90 = now;
+      for (const t of sj.tasks) if (t.status === 'running') endP90 = Math.max(endP90, t.start + ((t.spec.work * sj.arche.p90Ratio) / t.speed + t.spec.fixedSec) * 1000);
+      if (sj.tasks.length > 1) {
+        let rest = 0;
+        for (const t of sj.tasks) if (t.status === 'ready' || t.status === 'blocked') rest += t.spec.work * sj.arche.p90Ratio + t.spec.fixedSec;
+        endP90 += Math.min(rest, sj.critP90) * 1000;
+      }
+      if (endP90 <= sj.job.deadlineAt - margin) continue;
+      let done = 0;
+      for (const t of sj.tasks) if (t.status === 'done') done += t.spec.work;
+      const task = sj.tasks.find((t) => t.status === 'running');
+      running.push({ job: sj.job, poolId: task?.pool?.spec.id ?? pools[0]!.spec.id, startedAt: sj.firstStart, expectedEndP90: endP90, progress: sj.tasks.length === 1 && task ? Math.min(1, (now - task.start) / Math.max(1, (sj.workP50 / task.speed) * 1000)) : done / Math.max(1e-9, sj.workP50), workP90: sj.workP90 });
+    }
+    const plans = candidates.length + running.length === 0 ? [] : planDeadlineActions({ queued: candidates.length > 0 ? [...queuedJobs].map(jobEntry) : [], candidates, running, pools: poolViews(), now, policy });
+    for (const sj of back) riskIndex.push(riskKey(sj), sj);
     for (const plan of plans) {
       const sj = live.get(plan.jobId);
       if (!sj) continue;
       metrics.deadlineActions++;
-      const variantChanged = plan.variantLevel !== undefined && plan.variantLevel !== (sj.job.recipe?.activeVariant ?? 0);
-      sj.job = { ...plan.job, recipe: sj.job.recipe, prediction: sj.job.prediction, status: sj.job.status, history: sj.job.history, attempts: sj.job.attempts };
-      sj.entry = { ...sj.entry, job: sj.job, boostMs: plan.boostMs ?? sj.entry.boostMs, pinnedPool: plan.pinnedPool ?? sj.entry.pinnedPool };
-      if (sj.state === 'queued') {
+      const variantChanged = plan.variantLevel !== undefined && plan.variantLevel !== sj.level;
+      sj.job.decisions = plan.job.decisions;
+      sj.job.updatedAt = now;
+      if (plan.boostMs !== undefined) sj.boostMs = plan.boostMs;
+      if (plan.pinnedPool !== undefined) sj.pinnedPool = plan.pinnedPool;
+      if (sj.job.status === 'QUEUED') {
+        if (variantChanged && sj.running === 0) {
+          setVariant(sj, plan.variantLevel!);
+          planTasks(sj);
+          riskIndex.push(riskKey(sj), sj);
+        } else rerank(sj);
+      } else if (sj.job.status === 'ENCODING' && plan.steps.includes('restart-faster')) {
+        for (const t of sj.tasks) if (t.status === 'running') release(t);
+        move(sj, 'RETRYING', 'deadline: restart on a faster variant');
+        move(sj, 'QUEUED', 'requeued on a faster variant');
+        encodingJobs.delete(sj);
+        queuedJobs.add(sj);
         if (variantChanged) setVariant(sj, plan.variantLevel!);
-        sj.version++;
-        queue.push(policy.rankKey(sj.entry), { sj, v: sj.version });
-      } else if (sj.state === 'running' && plan.steps.includes('restart-faster') && sj.task) {
-        const task = sj.task;
-        release(task);
-        sj.job = transition(sj.job, 'RETRYING', now, 'deadline: restart on a faster variant');
-        sj.job = transition(sj.job, 'QUEUED', now, 'requeued on a faster variant');
-        sj.entry = { ...sj.entry, job: sj.job };
-        if (variantChanged) setVariant(sj, plan.variantLevel!);
-        queued.delete(sj);
-        sj.state = 'queued';
-        sj.version++;
-        queued.add(sj);
-        queuedWork += sj.entry.workP50;
-        queuedWorkByTier[sj.tierIndex]! += sj.entry.workP50;
-        queue.push(policy.rankKey(sj.entry), { sj, v: sj.version });
+        planTasks(sj);
+        riskIndex.push(riskKey(sj), sj);
       }
     }
   };
@@ -480,7 +672,7 @@ export function simulate(config: SimConfig): SimResult {
     accountCapacity(now);
     switch (ev.kind) {
       case 'tick': {
-        for (const u of gen.minute(ev.minute)) at(u.atMs, { kind: 'arrive', upload: u });
+        if (ev.minute < gen.totalMinutes) for (const u of gen.minute(ev.minute)) at(u.atMs, { kind: 'arrive', upload: u });
         if (ev.minute + 1 < gen.totalMinutes) at((ev.minute + 1) * 60_000, { kind: 'tick', minute: ev.minute + 1 });
         else arrivalsDone = true;
         break;
@@ -489,8 +681,7 @@ export function simulate(config: SimConfig): SimResult {
         arrive(ev.upload);
         break;
       case 'end':
-      case 'timeout':
-        if (ev.task.active) complete(ev.task);
+        if (ev.task.runId === ev.runId && ev.task.status === 'running') complete(ev.task);
         break;
       case 'sweep':
         sweep();
@@ -502,6 +693,7 @@ export function simulate(config: SimConfig): SimResult {
         const before = pool.slots;
         pool.slots = Math.max(0, pool.slots + ev.delta);
         totalSlots += pool.slots - before;
+        dirty = true;
         if (ev.kill) {
           const lost = before - pool.slots;
           const n = Math.max(Math.round((lost * pool.busy) / Math.max(1, before)), pool.busy - pool.slots);
@@ -522,23 +714,19 @@ export function simulate(config: SimConfig): SimResult {
         break;
       }
       case 'bump': {
-        const sj = byUpload.get(ev.uploadIndex);
-        if (!sj || sj.state === 'done') break;
+        const sj = ev.sj ?? live.get(`u${ev.uploadIndex}`);
+        if (!sj || sj.terminal > 0) break;
         sj.job = emergencyBump(sj.job, now, 'sim-operator', 'emergency: breaking news');
-        sj.entry = { ...sj.entry, job: sj.job, emergency: true };
-        if (sj.state === 'queued') {
-          sj.version++;
-          queue.push(policy.rankKey(sj.entry), { sj, v: sj.version });
-        }
+        sj.emergency = true;
+        rerank(sj);
         break;
       }
     }
-    dispatch();
+    if (events.peekKey() !== now) dispatch();
   }
   accountCapacity(Math.min(now, hardEndMs));
 
-  const lost = created - [...terminalCount.values()].filter((n) => n >= 1).length;
-  for (const n of terminalCount.values()) if (n > 1) duplicated += n - 1;
+  const lost = created - terminalJobs;
   const arrivalHours = Math.ceil(arrivalEndMs / 3_600_000);
   const m = metrics.summarise({
     lostJobs: lost,
@@ -547,5 +735,5 @@ export function simulate(config: SimConfig): SimResult {
     peakHour: (h) => inPeakWindow(workload, h * 3600 + 1800),
     arrivalHours,
   });
-  return { policy: policy.name, metrics: m, wallSeconds: (performance.now() - t0) / 1000, events: nEvents, ...(config.keepJobs ? { jobs: finished } : {}) };
+  return { policy: policy.name, runner: runner.name, metrics: m, wallSeconds: (performance.now() - t0) / 1000, events: nEvents, tasksRun, ...(keep ? { jobs: finished } : {}) };
 }

@@ -59,7 +59,15 @@ export interface DeadlinePlan {
 }
 
 export interface DeadlineInput {
+  /** Every queued job (the work ranked ahead of a job is summed over these). */
   queued: readonly QueueEntry[];
+  /**
+   * Jobs the caller has already found possibly at risk (e.g. from an index keyed by latest safe
+   * start), a superset of those this sweep would act on. When given, only these are examined, so
+   * a sweep costs O(queue) for the work-ahead sums instead of building every job's estimate.
+   * Entries should be members of `queued` (the same objects or equal figures).
+   */
+  candidates?: readonly QueueEntry[];
   running?: readonly RunningView[];
   pools: readonly BackendPool[];
   now: number;
@@ -148,32 +156,40 @@ export function planDeadlineActions(input: DeadlineInput): DeadlinePlan[] {
   }
   const minSpeed = pools.reduce((m, p) => Math.min(m, p.speed), Infinity);
   // Only a job that could miss with all queued work ahead of it at the slowest speed is a candidate.
-  const candidates: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const e = queued[i]!;
+  const pool = input.candidates ?? queued;
+  const cands: QueueEntry[] = [];
+  for (const e of pool) {
     const worst = now + (totalWork / capacity) * 1000 + (e.workP90 / minSpeed) * 1000;
-    if (worst > e.job.deadlineAt - margin) candidates.push(i);
+    if (worst > e.job.deadlineAt - margin) cands.push(e);
   }
-  const aheadOf = new Float64Array(n);
-  if (candidates.length > 0 && candidates.length <= 64) {
-    for (const c of candidates) {
+  const aheadOf = new Map<QueueEntry, number>();
+  if (cands.length > 0 && cands.length <= 64) {
+    for (const c of cands) {
       let ahead = runningWork / 2;
-      const kc = keys[c]!;
-      for (let i = 0; i < n; i++) if (keys[i]! < kc || (keys[i] === kc && i < c)) ahead += queued[i]!.workP50;
-      aheadOf[c] = ahead;
+      const kc = policy.rankKey(c);
+      for (let i = 0; i < n; i++) if (keys[i]! < kc && queued[i]!.job.id !== c.job.id) ahead += queued[i]!.workP50;
+      aheadOf.set(c, ahead);
     }
-  } else if (candidates.length > 0) {
+  } else if (cands.length > 0) {
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
-    let ahead = runningWork / 2;
-    for (const i of order) {
-      aheadOf[i] = ahead;
-      ahead += queued[i]!.workP50;
+    const sortedKeys = order.map((i) => keys[i]!);
+    const prefix = new Float64Array(n + 1);
+    order.forEach((i, k) => (prefix[k + 1] = prefix[k]! + queued[i]!.workP50));
+    for (const c of cands) {
+      const kc = policy.rankKey(c);
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sortedKeys[mid]! < kc) lo = mid + 1;
+        else hi = mid;
+      }
+      aheadOf.set(c, runningWork / 2 + prefix[lo]!);
     }
   }
   const atRisk: { entry: QueueEntry; finish: number; speed: number }[] = [];
-  for (const c of candidates) {
-    const entry = queued[c]!;
-    const start = now + (aheadOf[c]! / capacity) * 1000;
+  for (const entry of cands) {
+    const start = now + (aheadOf.get(entry)! / capacity) * 1000;
     const speed = likelySpeed(entry);
     const finish = start + (entry.workP90 / speed) * 1000;
     if (finish > entry.job.deadlineAt - margin) atRisk.push({ entry, finish, speed });

@@ -46,6 +46,12 @@ export interface ScheduleResult {
  * policy chooses among those with a free slot, until no slot is free. Pure: `pools` is not
  * mutated (free counts are tracked on copies). `ordered` may be lazy (a heap being popped): it
  * is consumed only as far as needed.
+ *
+ * Entries that name `backends` only see those pools. Entries with `preferredBackends` (pipeline
+ * tasks routed to a worker class) first choose among their preferred pools; when none of those
+ * has a slot, they are set aside, and once the walk is over any slot still free goes to them in
+ * rank order on another pool they can run on — an idle worker steals runnable work rather than
+ * wait (work-conserving).
  */
 export function schedule(ordered: Iterable<QueueEntry>, pools: readonly BackendPool[], now: number, policy: SchedulerPolicy, options: ScheduleOptions = {}): ScheduleResult {
   const maxSkips = options.maxSkips ?? 256;
@@ -53,21 +59,40 @@ export function schedule(ordered: Iterable<QueueEntry>, pools: readonly BackendP
   let freeTotal = live.reduce((a, p) => a + Math.max(0, p.free), 0);
   const dispatched: Dispatch[] = [];
   const skipped: QueueEntry[] = [];
+  const stealers: QueueEntry[] = [];
   if (freeTotal <= 0) return { dispatched, skipped };
-  for (const entry of ordered) {
-    const choice = policy.choosePool(entry, live, now);
-    if (!choice) {
-      skipped.push(entry);
-      if (skipped.length >= maxSkips) break;
-      continue;
-    }
+  const take = (entry: QueueEntry, choice: { pool: BackendPool; speed: number; costUsd: number }) => {
     const pool = choice.pool;
     pool.free -= 1;
     pool.expectedFreeInSec = pool.free > 0 ? 0 : pool.expectedFreeInSec;
     freeTotal -= 1;
     const original = pools.find((p) => p.id === pool.id) ?? pool;
     dispatched.push({ entry, pool: original, speed: choice.speed, estCostUsd: choice.costUsd, reason: policy.reason(entry) });
+  };
+  for (const entry of ordered) {
+    const preferred = entry.preferredBackends;
+    let choice: ReturnType<SchedulerPolicy['choosePool']>;
+    if (preferred) {
+      const mine = live.filter((p) => preferred.includes(p.backend));
+      choice = mine.some((p) => p.free > 0) ? policy.choosePool(entry, mine, now) : null;
+      if (!choice && live.some((p) => p.free > 0 && !preferred.includes(p.backend) && (!entry.backends || entry.backends.includes(p.backend)))) {
+        stealers.push(entry);
+        if (stealers.length + skipped.length >= maxSkips) break;
+        continue;
+      }
+    } else choice = policy.choosePool(entry, live, now);
+    if (!choice) {
+      skipped.push(entry);
+      if (skipped.length + stealers.length >= maxSkips) break;
+      continue;
+    }
+    take(entry, choice);
     if (freeTotal <= 0) break;
+  }
+  for (const entry of stealers) {
+    const choice = freeTotal > 0 ? policy.choosePool(entry, live, now) : null;
+    if (choice) take(entry, choice);
+    else skipped.push(entry);
   }
   return { dispatched, skipped };
 }

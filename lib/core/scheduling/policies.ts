@@ -42,14 +42,21 @@ function costOn(pool: BackendPool, entry: QueueEntry, speed: number, mcTier?: Me
 
 /** Speed of an entry on a pool: accelerated transcoding applies only where the pool offers it. */
 export function speedOn(pool: BackendPool, entry: QueueEntry): number {
+  const own = entry.speedOn?.[pool.backend];
+  if (own !== undefined) return own;
   return entry.accelerated && pool.acceleratedSpeed ? pool.acceleratedSpeed : pool.speed;
+}
+
+/** Whether an entry can run on a pool (its `backends`, when it names any). */
+export function canRunOn(pool: BackendPool, entry: QueueEntry): boolean {
+  return !entry.backends || entry.backends.includes(pool.backend);
 }
 
 /** Fastest free pool (ties: cheapest). The natural backend choice of the baselines. */
 function fastestFree(entry: QueueEntry, pools: readonly BackendPool[]): { pool: BackendPool; speed: number; costUsd: number } | null {
   let best: { pool: BackendPool; speed: number; costUsd: number } | null = null;
   for (const pool of pools) {
-    if (pool.free <= 0) continue;
+    if (pool.free <= 0 || !canRunOn(pool, entry)) continue;
     const speed = speedOn(pool, entry);
     const costUsd = costOn(pool, entry, speed, 'professional');
     if (!best || speed > best.speed || (speed === best.speed && costUsd < best.costUsd)) best = { pool, speed, costUsd };
@@ -103,6 +110,11 @@ export interface MarqueeOptions {
   fastLaneTiers: readonly Tier[];
   /** Share of each fast pool's slots kept for the fast lane (lower tiers may use them only for work shorter than `maxWaitForFasterSec`). */
   fastReserveShare: number;
+  /**
+   * Slots kept for the fast lane per pool id, overriding `fastReserveShare` for the pools named
+   * (size it from the fast lane's arrival rate, e.g. `fastLaneReserve`, rather than a fixed share).
+   */
+  fastReserveSlots?: Readonly<Record<string, number>>;
   /** Tiers that may borrow a reserved fast slot for work that frees it within `maxWaitForFasterSec`. */
   reserveLendTiers: readonly Tier[];
   /** A fast-lane job waits for a busy faster pool when the wait is at most this many seconds. */
@@ -141,7 +153,8 @@ export const DEFAULT_MARQUEE_OPTIONS: MarqueeOptions = {
 export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerPolicy {
   const o: MarqueeOptions = { ...DEFAULT_MARQUEE_OPTIONS, ...options };
   const lead = o.urgencyLeadMinutes * MIN;
-  const latestStart = (e: QueueEntry) => e.job.deadlineAt - e.workP90 * 1000 - lead;
+  const latestStart = (e: QueueEntry) => e.job.deadlineAt - (e.jobWorkP90 ?? e.workP90) * 1000 - lead;
+  const reserveOf = (pool: BackendPool) => o.fastReserveSlots?.[pool.id] ?? Math.ceil(pool.slots * o.fastReserveShare);
   const agedKey = (e: QueueEntry) => e.queuedAt + agingOffsetMs(baseTier(e.job), o.valuePolicy);
   const reason = (e: QueueEntry): DispatchReason => {
     if (e.emergency) return 'emergency';
@@ -170,7 +183,7 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
       const tier = baseTier(e.job);
       const mcTier = e.accelerated ? 'professional' : o.mediaConvertTier[tier];
       if (e.pinnedPool) {
-        const pinned = pools.find((p) => p.id === e.pinnedPool);
+        const pinned = pools.find((p) => p.id === e.pinnedPool && canRunOn(p, e));
         if (pinned && pinned.free > 0) {
           const speed = speedOn(pinned, e);
           return { pool: pinned, speed, costUsd: costOn(pinned, e, speed, mcTier) };
@@ -181,6 +194,7 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
         let best: { pool: BackendPool; speed: number; costUsd: number; finish: number } | null = null;
         let bestBusyFinish = Infinity;
         for (const pool of pools) {
+          if (!canRunOn(pool, e)) continue;
           const speed = speedOn(pool, e);
           const run = e.workP90 / speed;
           if (pool.free <= 0) {
@@ -194,16 +208,17 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
         if (!best || bestBusyFinish < best.finish) return null;
         return { pool: best.pool, speed: best.speed, costUsd: best.costUsd };
       }
-      const slowest = pools.reduce((m, p) => Math.min(m, p.speed), Infinity);
+      let slowest = Infinity;
+      for (const p of pools) if (canRunOn(p, e)) slowest = Math.min(slowest, speedOn(p, e));
       let cheapestOk: { pool: BackendPool; speed: number; costUsd: number } | null = null;
       let fastest: { pool: BackendPool; speed: number; costUsd: number } | null = null;
       const budgetSec = (e.job.deadlineAt - now) / 1000 - o.deadlineMarginSec;
       for (const pool of pools) {
-        if (pool.free <= 0) continue;
+        if (pool.free <= 0 || !canRunOn(pool, e)) continue;
         const speed = speedOn(pool, e);
         // The fast lane's reserve lends slots to bulk work that frees them within the fast lane's
         // wait bound: utilisation without delaying premium or speeding standard past its lane.
-        if (pool.speed > slowest && pool.free <= Math.ceil(pool.slots * o.fastReserveShare) && !(o.reserveLendTiers.includes(tier) && e.workP90 / speed <= o.maxWaitForFasterSec)) continue;
+        if (speed > slowest && pool.free <= reserveOf(pool) && !(o.reserveLendTiers.includes(tier) && e.workP90 / speed <= o.maxWaitForFasterSec)) continue;
         const costUsd = costOn(pool, e, speed, mcTier);
         const cand = { pool, speed, costUsd };
         if (e.workP90 / speed <= budgetSec && (!cheapestOk || costUsd < cheapestOk.costUsd)) cheapestOk = cand;

@@ -44,6 +44,24 @@ export interface QueueEntry {
   boostMs: number;
   /** Pool pinned by deadline management ("move to a faster backend"). */
   pinnedPool?: string;
+  /**
+   * Backends this entry can run on (a pipeline task: packaging needs a CPU worker, MediaConvert
+   * takes only whole titles). Absent: any pool.
+   */
+  backends?: readonly Backend[];
+  /**
+   * Backends tried first (a pipeline task's routed backend, e.g. 4K HEVC → GPU). Another capable
+   * pool is used only when no preferred slot is free after the queue has been walked: idle
+   * workers steal runnable work rather than sit idle (work-conserving).
+   */
+  preferredBackends?: readonly Backend[];
+  /** Speed of this entry's work per backend, overriding the pool's (e.g. an AV1 rung on a GPU worker's host CPU). */
+  speedOn?: Partial<Record<Backend, number>>;
+  /**
+   * Remaining P90 work of the whole job along its critical path, reference slot-seconds, when the
+   * entry is one task of a job's pipeline: urgency (latest start) is judged on the job, not the task.
+   */
+  jobWorkP90?: number;
 }
 
 export type DispatchReason = 'emergency' | 'priority' | 'urgent' | 'boosted' | 'arrival' | 'deadline';

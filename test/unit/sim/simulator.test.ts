@@ -4,7 +4,7 @@ import { buildArchetypes } from '../../../lib/sim/archetypes';
 import { defaultFleet, parseFleet } from '../../../lib/sim/fleet';
 import { MinHeap } from '../../../lib/sim/heap';
 import { quantile } from '../../../lib/sim/metrics';
-import { makespan } from '../../../lib/sim/runner';
+import { criticalPathWork } from '../../../lib/sim/runner';
 import { defaultFaults, NO_FAULTS, simulate, type SimConfig } from '../../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, seasonDrop, WorkloadGenerator, type Upload, type WorkloadSpec } from '../../../lib/sim/workload';
 
@@ -30,9 +30,9 @@ describe('MinHeap', () => {
 });
 
 describe('helpers', () => {
-  it('makespan packs tasks on parallel slots', () => {
-    expect(makespan([4, 3, 3, 2], 2)).toBe(6);
-    expect(makespan([4, 3], 1)).toBe(7);
+  it('measures a plan\'s critical path through its dependencies', () => {
+    const t = (work: number, dependsOn: number[] = []) => ({ stage: 'encode', work, fixedSec: 1, dependsOn });
+    expect(criticalPathWork({ tasks: [t(4), t(3), t(2, [0, 1]), t(10)] })).toBe(11);
   });
   it('quantile interpolates', () => {
     expect(quantile([1, 2, 3, 4, 5], 0.5)).toBe(3);
