@@ -82,9 +82,10 @@ export async function runLocal(inputs: readonly string[], config: LocalConfig, i
   const outDir = config.outDir;
   const toOut = config.json ? io.stderr : io.stdout;
   const print = (line: string) => toOut.write(line.endsWith('\n') ? line : `${line}\n`);
-  if (config.fresh) forget(outDir);
   mkdirSync(outDir, { recursive: true });
   const release = acquireLock(outDir);
+  // Only once the folder is ours: never pull the database from under another run.
+  if (config.fresh) forget(outDir);
   const db = openDb(config.dbPath);
   const view: ProgressView = !config.json && toOut.isTTY ? barProgress(toOut) : plainProgress(print);
   const controller = new AbortController();

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { relative } from 'node:path';
 import { ConfigError, loadConfig, type RunOptions } from '../config';
-import { runLocal } from '../session';
+import { OutputFolderBusyError, runLocal } from '../session';
 
 /** `marquee run [inputs...]`: the embedded local runtime (also `npm start`). */
 export function registerRun(program: Command): void {
@@ -25,11 +25,16 @@ export function registerRun(program: Command): void {
         if (err instanceof ConfigError) program.error(`error: ${err.message}`, { exitCode: 2 });
         throw err;
       }
-      const result = await runLocal(inputs, config, {
-        stdout: process.stdout,
-        stderr: process.stderr,
-        cwdRelative: (p) => relative(process.cwd(), p) || '.',
-      });
-      process.exitCode = result.exitCode;
+      try {
+        const result = await runLocal(inputs, config, {
+          stdout: process.stdout,
+          stderr: process.stderr,
+          cwdRelative: (p) => relative(process.cwd(), p) || '.',
+        });
+        process.exitCode = result.exitCode;
+      } catch (err) {
+        if (err instanceof OutputFolderBusyError) program.error(`error: ${err.message}`, { exitCode: 2 });
+        throw err;
+      }
     });
 }

@@ -68,3 +68,20 @@ describe('bad input', () => {
     expect(reason).toMatch(/trending/);
   });
 });
+
+describe('one run per output folder', () => {
+  it('refuses to share an output folder with a live run, naming its pid', async () => {
+    const out = join(root, 'busy');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, '.lock'), String(process.ppid));
+    await expect(runLocal([inDir], testConfig(out), capturedIo())).rejects.toThrow(new RegExp(`another marquee run \\(pid ${process.ppid}\\) is using`));
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const out = join(root, 'stale');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, '.lock'), '2147483646');
+    const res = await runLocal([join(inDir, 'zero.mp4')], testConfig(out), capturedIo());
+    expect(res.report.jobs.map((j) => j.status)).toEqual(['REJECTED']);
+  });
+});
