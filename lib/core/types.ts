@@ -152,6 +152,12 @@ export interface ContentProfile {
   /** 0..1, a single difficulty figure derived from the features (for reports and coarse decisions). */
   difficulty: number;
   analysisWallMs: number;
+  /**
+   * CPU time of the analysis, ms: the ffmpeg sampling run (its `-benchmark` figure) plus the
+   * analysing process's own CPU meanwhile (over-counts when analyses run concurrently); ffprobe excluded.
+   * Steadier than the wall time on a loaded machine.
+   */
+  analysisCpuMs?: number;
 }
 
 /** Concrete levers that a tier and score map to. */

@@ -9,7 +9,7 @@ import type { ContentAnalyzer, ProbeOptions, Prober } from '../ports';
 import { ffmpegPath } from './binaries';
 import { captureRun, FrameAssembler } from './frames';
 import { FfprobeProber, inputArgs, isRawStream } from './probe';
-import { ProcessError } from './process';
+import { benchmarkCpuSec, ProcessError } from './process';
 
 /**
  * x264 options of configuration 1 of the x264 encode-times dataset (../shared/data/x264-encode-times,
@@ -40,6 +40,8 @@ export interface AnalyzerOptions {
 export interface SampledMeasurements {
   complexity: ComplexityFeatures;
   audio: AudioFeatures;
+  /** CPU seconds of the ffmpeg sampling run (`-benchmark`), when it reported them. */
+  ffmpegCpuSec?: number;
 }
 
 /** Overview frames faster than this are thinned (every n-th frame) so a 240 fps title costs what a 60 fps one does. */
@@ -76,7 +78,7 @@ export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan
   // decode from 0). Raw streams cannot seek at all. Those decode once, to the end of the last stretch.
   const sequential = raw || source.durationSec <= SEQUENTIAL_DECODE_MAX_SEC;
   const { analysisWidth: w, analysisHeight: h, overviewWidth: ow, overviewHeight: oh, noiseCropWidth: cw, noiseCropHeight: ch } = plan;
-  const args = ['-hide_banner', '-nostdin', '-nostats', '-benchmark_all', '-loglevel', 'level+info'];
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-benchmark', '-benchmark_all', '-loglevel', 'level+info'];
   const graph: string[] = [];
   const k = plan.windows.length;
   const step = Math.max(1, Math.ceil(source.fps / MAX_OVERVIEW_FPS));
@@ -167,6 +169,7 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
 
   async analyze(uri: string, opts: ProbeOptions = {}): Promise<ContentProfile> {
     const started = performance.now();
+    const cpuStart = process.cpuUsage();
     const source = await this.prober.probe(uri, opts);
     // Absurd headers never reach a decoder, whichever prober was injected.
     const absurd = rejectionReason(source, this.opts.limits ?? DEFAULT_SOURCE_LIMITS);
@@ -180,6 +183,7 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
       contentClass,
       difficulty: difficultyOf(measured.complexity),
       analysisWallMs: Math.round(performance.now() - started),
+      ...(measured.ffmpegCpuSec !== undefined ? { analysisCpuMs: Math.round(measured.ffmpegCpuSec * 1000 + cpuMs(process.cpuUsage(cpuStart))) } : {}),
     };
   }
 
@@ -297,9 +301,12 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
       const lufs = parseEbur128Summary(result.stderr);
       if (lufs !== undefined) audio.loudnessLufs = lufs;
     }
-    return { complexity, audio };
+    const ffmpegCpuSec = benchmarkCpuSec(result.stderr);
+    return { complexity, audio, ...(ffmpegCpuSec !== undefined ? { ffmpegCpuSec } : {}) };
   }
 }
+
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 function round(n: number, digits = 2): number {
   const f = 10 ** digits;

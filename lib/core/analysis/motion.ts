@@ -97,8 +97,9 @@ const HIST_BINS = 32;
 export class OverviewAccumulator {
   private readonly g: ReturnType<typeof grid>;
   private readonly n: number;
-  private readonly sums: Float64Array;
   private readonly mad: Float64Array;
+  private readonly cellSums: Int32Array;
+  private readonly levels = new Int32Array(HIST_BINS);
   private prev: Uint8Array | null = null;
   private prevHist: Float64Array | null = null;
   private window = -1;
@@ -112,34 +113,37 @@ export class OverviewAccumulator {
   ) {
     this.g = grid(w, h);
     this.n = w * h;
-    this.sums = new Float64Array(this.g.cells);
+    this.cellSums = new Int32Array(this.g.cells);
     this.mad = new Float64Array(this.g.cells);
   }
 
   /** Add the next frame of window `window` (frames of one window in order; a new index starts a new run). */
   add(window: number, frame: Uint8Array): void {
-    if (frame.length < this.n) return;
-    const hist = new Float64Array(HIST_BINS);
-    for (let i = 0; i < this.n; i++) hist[frame[i]! >> 3]! += 1;
-    for (let b = 0; b < HIST_BINS; b++) hist[b]! /= this.n;
-    if (window !== this.window || !this.prev || !this.prevHist) {
-      this.window = window;
-      this.runs.push({ d: [], ti: [], centre: [], total: [] });
+    const n = this.n;
+    if (frame.length < n) return;
+    const levels = this.levels;
+    levels.fill(0);
+    const pairWithPrev = window === this.window && this.prev !== null && this.prevHist !== null;
+    if (!pairWithPrev) {
+      for (let i = 0; i < n; i++) levels[frame[i]! >> 3]! += 1;
     } else {
-      const a = this.prev;
+      // one pass: histogram, difference moments, and per-cell absolute differences (integers)
+      const a = this.prev!;
       const { cellOf, counts, centre, cells } = this.g;
-      const sums = this.sums;
+      const sums = this.cellSums;
       sums.fill(0);
       let sum = 0;
       let sum2 = 0;
-      for (let i = 0; i < this.n; i++) {
-        const d = frame[i]! - a[i]!;
+      for (let i = 0; i < n; i++) {
+        const v = frame[i]!;
+        levels[v >> 3]! += 1;
+        const d = v - a[i]!;
         sum += d;
         sum2 += d * d;
         sums[cellOf[i]!]! += d < 0 ? -d : d;
       }
-      const mean = sum / this.n;
-      const ti = Math.sqrt(Math.max(0, sum2 / this.n - mean * mean));
+      const mean = sum / n;
+      const ti = Math.sqrt(Math.max(0, sum2 / n - mean * mean));
       for (let c = 0; c < cells; c++) this.mad[c] = sums[c]! / Math.max(1, counts[c]!);
       const floor = Float64Array.from(this.mad).sort()[Math.floor(cells * 0.1)] ?? 0;
       let c0 = 0;
@@ -150,14 +154,21 @@ export class OverviewAccumulator {
         if (centre[c]) c0 += e;
       }
       const run = this.runs.at(-1)!;
-      run.d.push(histogramDistance(this.prevHist, hist));
       run.ti.push(ti);
       run.centre.push(c0);
       run.total.push(t0);
     }
+    const hist = new Float64Array(HIST_BINS);
+    for (let b = 0; b < HIST_BINS; b++) hist[b] = levels[b]! / n;
+    if (!pairWithPrev) {
+      this.window = window;
+      this.runs.push({ d: [], ti: [], centre: [], total: [] });
+    } else {
+      this.runs.at(-1)!.d.push(histogramDistance(this.prevHist!, hist));
+    }
     this.frames++;
     // the caller may reuse its buffer: keep a copy
-    this.prev = Uint8Array.from(frame.subarray(0, this.n));
+    this.prev = frame.slice(0, this.n);
     this.prevHist = hist;
   }
 
