@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { CREATOR_TIERS, OUTPUT_FORMATS, type BusinessMetadata } from '../types';
 
 /**
@@ -10,28 +11,42 @@ const MAX_VIEWS = 1e11;
 // eslint-disable-next-line no-control-regex -- we are detecting control characters on purpose
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
 
-const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
-const numberish = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?(e\d+)?$/i, 'must be a number').transform(Number)]);
-const deadline = z.union([
-  z.number().int().positive(),
-  z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time').transform((s) => Date.parse(s)),
-]);
-const formats = z
-  .union([z.array(z.enum(OUTPUT_FORMATS)), z.string().max(100).transform((s) => s.split(',').map((f) => f.trim()))])
-  .pipe(z.array(z.enum(OUTPUT_FORMATS)).min(1, 'must name at least one format').max(OUTPUT_FORMATS.length));
+// zod/mini (tree-shakable: the Analyze Lambda carries only these checks) with the English messages
+// classic zod loads by default.
+z.config(en());
 
-export const businessMetadataSchema = z
-  .object({
-    creatorTier: z.enum(CREATOR_TIERS).default('regular'),
-    expectedViews: numberish.pipe(z.number().min(0, 'must not be negative').max(MAX_VIEWS, `must be at most ${MAX_VIEWS}`)).default(0),
-    monetized: boolish.default(false),
-    premium: boolish.default(false),
-    deadline: deadline.optional(),
-    formats: formats.default(['abr']),
-    trending: numberish.pipe(z.number().min(0).max(1)).optional(),
-    title: z.string().max(500, 'must be at most 500 characters').refine((s) => !new RegExp(CONTROL_CHARS.source).test(s), 'must not contain control characters').optional(),
-  })
-  .strict();
+const boolish = z.union([z.boolean(), z.pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']), z.transform((v: 'true' | 'false' | '1' | '0' | 'yes' | 'no') => ['true', '1', 'yes'].includes(v)))]);
+const numberish = z.union([z.number(), z.pipe(z.string().check(z.trim(), z.regex(/^-?\d+(\.\d+)?(e\d+)?$/i, 'must be a number')), z.transform(Number))]);
+const deadline = z.union([
+  z.number().check(z.int(), z.gt(0)),
+  z.pipe(
+    z.string().check(
+      z.maxLength(40),
+      z.refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time'),
+    ),
+    z.transform((s: string) => Date.parse(s)),
+  ),
+]);
+const formats = z.pipe(
+  z.union([z.array(z.enum(OUTPUT_FORMATS)), z.pipe(z.string().check(z.maxLength(100)), z.transform((s: string) => s.split(',').map((f) => f.trim())))]),
+  z.array(z.enum(OUTPUT_FORMATS)).check(z.minLength(1, 'must name at least one format'), z.maxLength(OUTPUT_FORMATS.length)),
+);
+
+export const businessMetadataSchema = z.strictObject({
+  creatorTier: z._default(z.enum(CREATOR_TIERS), 'regular'),
+  expectedViews: z._default(z.pipe(numberish, z.number().check(z.gte(0, 'must not be negative'), z.lte(MAX_VIEWS, `must be at most ${MAX_VIEWS}`))), 0),
+  monetized: z._default(boolish, false),
+  premium: z._default(boolish, false),
+  deadline: z.optional(deadline),
+  formats: z._default(formats, ['abr']),
+  trending: z.optional(z.pipe(numberish, z.number().check(z.gte(0), z.lte(1)))),
+  title: z.optional(
+    z.string().check(
+      z.maxLength(500, 'must be at most 500 characters'),
+      z.refine((s) => !new RegExp(CONTROL_CHARS.source).test(s), 'must not contain control characters'),
+    ),
+  ),
+});
 
 export type MetadataResult = { ok: true; metadata: BusinessMetadata } | { ok: false; reason: string };
 

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { InvalidPolicyError } from '../errors';
 import { CREATOR_TIERS, TIERS, type CreatorTier, type Tier } from '../types';
 
@@ -57,38 +58,34 @@ export const DEFAULT_VALUE_POLICY: ValuePolicy = {
   freshnessHorizonMinutes: 360,
 };
 
-const points = z.number().finite().min(0).max(100);
-const minutes = z.number().finite().positive().max(30 * 24 * 60);
-const tierRecord = <T extends z.ZodType>(v: T) => z.object({ critical: v, premium: v, standard: v, bulk: v }).strict();
+// zod/mini (tree-shakable: the Lambdas that score and schedule carry only these checks) with the
+// English messages classic zod loads by default.
+z.config(en());
 
-export const valuePolicySchema = z
-  .object({
-    version: z.string().min(1).max(40).regex(/^[\w.-]+$/, 'must be letters, digits, dot, dash or underscore'),
-    weights: z
-      .object({
-        creator: z.object(Object.fromEntries(CREATOR_TIERS.map((c) => [c, points])) as Record<CreatorTier, typeof points>).strict(),
-        viewsPerDecade: points,
-        viewsCap: points,
-        monetized: points,
-        premium: points,
-        trending: points,
-        freshness: points,
-      })
-      .strict(),
-    thresholds: z
-      .object({ critical: points, premium: points, standard: points })
-      .strict()
-      .refine((t) => t.critical > t.premium && t.premium > t.standard, 'must satisfy critical > premium > standard'),
-    defaultDeadlineMinutes: tierRecord(minutes).refine(
-      (d) => TIERS.every((t, i) => i === 0 || d[t] >= d[TIERS[i - 1]!]),
-      'must not give a lower tier a shorter turnaround than a higher one',
-    ),
-    agingStepMinutes: z
-      .object({ critical: z.number().finite().min(0).max(7 * 24 * 60), premium: minutes, standard: minutes, bulk: minutes })
-      .strict(),
-    freshnessHorizonMinutes: minutes,
-  })
-  .strict();
+const points = z.number().check(z.gte(0), z.lte(100));
+const minutes = z.number().check(z.gt(0), z.lte(30 * 24 * 60));
+const tierRecord = <T extends z.ZodMiniType>(v: T) => z.strictObject({ critical: v, premium: v, standard: v, bulk: v });
+
+export const valuePolicySchema = z.strictObject({
+  version: z.string().check(z.minLength(1), z.maxLength(40), z.regex(/^[\w.-]+$/, 'must be letters, digits, dot, dash or underscore')),
+  weights: z.strictObject({
+    creator: z.strictObject(Object.fromEntries(CREATOR_TIERS.map((c) => [c, points])) as Record<CreatorTier, typeof points>),
+    viewsPerDecade: points,
+    viewsCap: points,
+    monetized: points,
+    premium: points,
+    trending: points,
+    freshness: points,
+  }),
+  thresholds: z
+    .strictObject({ critical: points, premium: points, standard: points })
+    .check(z.refine((t) => t.critical > t.premium && t.premium > t.standard, 'must satisfy critical > premium > standard')),
+  defaultDeadlineMinutes: tierRecord(minutes).check(
+    z.refine((d) => TIERS.every((t, i) => i === 0 || d[t] >= d[TIERS[i - 1]!]), 'must not give a lower tier a shorter turnaround than a higher one'),
+  ),
+  agingStepMinutes: z.strictObject({ critical: z.number().check(z.gte(0), z.lte(7 * 24 * 60)), premium: minutes, standard: minutes, bulk: minutes }),
+  freshnessHorizonMinutes: minutes,
+});
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 export type ValuePolicyOverride = DeepPartial<ValuePolicy>;
