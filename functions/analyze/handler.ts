@@ -6,14 +6,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
-import { analyzeUpload } from '../../lib/aws/cloud-flow';
-import { readEnv, tierMap } from '../../lib/aws/env';
+import * as z from 'zod/mini';
+import { minString, readEnv, tierMap } from '../../lib/aws/env';
 import { analyzeInputSchema } from '../../lib/aws/event-schemas';
 import { EventBridgePublisher } from '../../lib/aws/events';
+import { analyzeUpload } from '../../lib/aws/flow/analyze';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { S3ObjectStore } from '../../lib/aws/object-store';
-import { TIERS } from '../../lib/core/types';
 import { DEFAULT_VALUE_POLICY } from '../../lib/core/value';
 import { FfprobeProber } from '../../lib/media/probe';
 import { systemClock } from '../../lib/ports';
@@ -21,12 +20,12 @@ import { withPowertools, traced } from '../shared/powertools';
 
 const env = readEnv(
   z.object({
-    JOBS_TABLE: z.string().min(3),
-    EVENT_BUS_NAME: z.string().default('default'),
+    JOBS_TABLE: minString(3),
+    EVENT_BUS_NAME: z._default(z.string(), 'default'),
     TIER_QUEUES: tierMap(z.url()),
-    DEFAULT_BACKEND: z.enum(['mediaconvert', 'batch-gpu']).default('mediaconvert'),
-    DEADLINE_MINUTES: tierMap(z.number().positive()).optional(),
-    MARQUEE_FFPROBE: z.string().optional(),
+    DEFAULT_BACKEND: z._default(z.enum(['mediaconvert', 'batch-gpu']), 'mediaconvert'),
+    DEADLINE_MINUTES: z.optional(tierMap(z.number().check(z.positive()))),
+    MARQUEE_FFPROBE: z.optional(z.string()),
   }),
 );
 
@@ -38,7 +37,7 @@ const deps = {
   clock: systemClock,
   tierQueues: env.TIER_QUEUES,
   defaultBackend: env.DEFAULT_BACKEND,
-  valuePolicy: env.DEADLINE_MINUTES ? { ...DEFAULT_VALUE_POLICY, defaultDeadlineMinutes: Object.fromEntries(TIERS.map((t) => [t, env.DEADLINE_MINUTES![t]])) as typeof DEFAULT_VALUE_POLICY.defaultDeadlineMinutes } : undefined,
+  valuePolicy: env.DEADLINE_MINUTES ? { ...DEFAULT_VALUE_POLICY, defaultDeadlineMinutes: env.DEADLINE_MINUTES } : undefined,
 };
 
 export const handler = withPowertools(async (event: unknown) => analyzeUpload(deps, analyzeInputSchema.parse(event)));

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import type { WorkerManifest } from '../../lib/aws/cloud-flow';
+import type { WorkerManifest } from '../../lib/aws/flow/common';
 import { readEnv } from '../../lib/aws/env';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { S3ObjectStore } from '../../lib/aws/object-store';

@@ -7,18 +7,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
-import { completeEncode } from '../../lib/aws/cloud-flow';
-import { readEnv } from '../../lib/aws/env';
+import * as z from 'zod/mini';
+import { minString, readEnv } from '../../lib/aws/env';
 import { InvalidEventError } from '../../lib/aws/errors';
 import { encoderEventSchema, encoderStateChangeOf } from '../../lib/aws/event-schemas';
+import { completeEncode } from '../../lib/aws/flow/complete';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { S3ObjectStore } from '../../lib/aws/object-store';
 import { StepFunctionsTaskTokens } from '../../lib/aws/task-tokens';
 import { systemClock } from '../../lib/ports';
 import { flowMetrics, logger, traced, withPowertools } from '../shared/powertools';
 
-const env = readEnv(z.object({ JOBS_TABLE: z.string().min(3), OUTPUT_BUCKET: z.string().min(3) }));
+const env = readEnv(z.object({ JOBS_TABLE: minString(3), OUTPUT_BUCKET: minString(3) }));
 const deps = {
   store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
   objects: new S3ObjectStore(traced(new S3Client({}))),

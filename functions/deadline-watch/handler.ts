@@ -1,19 +1,19 @@
 /** Deadline watch (every minute): act on jobs whose P90 finish passes their deadline. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
-import { watchDeadlines } from '../../lib/aws/cloud-flow';
-import { jsonEnv, readEnv } from '../../lib/aws/env';
+import * as z from 'zod/mini';
+import { capacityEnv, minString, readEnv } from '../../lib/aws/env';
 import { EventBridgePublisher } from '../../lib/aws/events';
+import { watchDeadlines } from '../../lib/aws/flow/deadline-watch';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { systemClock } from '../../lib/ports';
 import { flowMetrics, logger, traced, withPowertools } from '../shared/powertools';
 
 const env = readEnv(
   z.object({
-    JOBS_TABLE: z.string().min(3),
-    EVENT_BUS_NAME: z.string().default('default'),
-    CAPACITY: jsonEnv(z.object({ mediaconvert: z.number().int().nonnegative(), 'batch-gpu': z.number().int().nonnegative() })).default({ mediaconvert: 20, 'batch-gpu': 8 }),
+    JOBS_TABLE: minString(3),
+    EVENT_BUS_NAME: z._default(z.string(), 'default'),
+    CAPACITY: z._default(capacityEnv(), { mediaconvert: 20, 'batch-gpu': 8 }),
   }),
 );
 const deps = {

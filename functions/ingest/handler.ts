@@ -6,14 +6,14 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
-import { readEnv } from '../../lib/aws/env';
+import * as z from 'zod/mini';
+import { arn, readEnv } from '../../lib/aws/env';
 import { InvalidEventError } from '../../lib/aws/errors';
 import { s3ObjectCreatedSchema, uploadInputOf } from '../../lib/aws/event-schemas';
 import { executionNameFor } from '../../lib/aws/execution-name';
 import { flowMetrics, logger, traced, withPowertools } from '../shared/powertools';
 
-const env = readEnv(z.object({ STATE_MACHINE_ARN: z.string().startsWith('arn:') }));
+const env = readEnv(z.object({ STATE_MACHINE_ARN: arn() }));
 const sfn = traced(new SFNClient({}));
 const processor = new BatchProcessor(EventType.SQS);
 

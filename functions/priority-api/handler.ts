@@ -5,16 +5,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
-import { escalateJob, jobView } from '../../lib/aws/cloud-flow';
-import { readEnv } from '../../lib/aws/env';
-import { escalateBodySchema } from '../../lib/aws/event-schemas';
+import * as z from 'zod/mini';
+import { minString, readEnv } from '../../lib/aws/env';
+import { escalateBodySchema, jobIdSchema } from '../../lib/aws/event-schemas';
 import { EventBridgePublisher } from '../../lib/aws/events';
+import { escalateJob, jobView } from '../../lib/aws/flow/priority';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { systemClock } from '../../lib/ports';
 import { withPowertools, traced } from '../shared/powertools';
 
-const env = readEnv(z.object({ JOBS_TABLE: z.string().min(3), EVENT_BUS_NAME: z.string().default('default') }));
+const env = readEnv(z.object({ JOBS_TABLE: minString(3), EVENT_BUS_NAME: z._default(z.string(), 'default') }));
 const deps = {
   store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
   events: new EventBridgePublisher(traced(new EventBridgeClient({})), env.EVENT_BUS_NAME),
@@ -22,11 +22,10 @@ const deps = {
 };
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/);
 
 export const handler = withPowertools(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-  const id = idSchema.safeParse(event.pathParameters?.id);
-  if (!id.success) return json(400, { message: 'invalid job id' });
+  const id = jobIdSchema.safeParse(event.pathParameters?.id);
+  if (!id.success) return json(400, { message: 'invalid job id: 1–80 letters, digits, - or _' });
   if (event.httpMethod === 'GET') {
     const job = await deps.store.get(id.data);
     return job ? json(200, jobView(job)) : json(404, { message: `job ${id.data} not found` });
@@ -38,7 +37,7 @@ export const handler = withPowertools(async (event: APIGatewayProxyEvent): Promi
     return json(400, { message: 'body must be JSON' });
   }
   const parsed = escalateBodySchema.safeParse(body);
-  if (!parsed.success) return json(400, { message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  if (!parsed.success) return json(400, { message: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ') });
   const by = parsed.data.by ?? event.requestContext?.identity?.userArn ?? 'unknown';
   const job = await escalateJob(deps, id.data, { tier: parsed.data.tier, deadlineAt: parsed.data.deadline ? Date.parse(parsed.data.deadline) : undefined, reason: parsed.data.reason, by });
   return job ? json(200, jobView(job)) : json(404, { message: `job ${id.data} not found` });

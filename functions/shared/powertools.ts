@@ -11,7 +11,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
-import type { FlowMetrics } from '../../lib/aws/cloud-flow';
+import type { FlowMetrics } from '../../lib/aws/flow/common';
 
 export const logger = new Logger();
 export const metrics = new Metrics();

@@ -2,17 +2,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
-import { fallBack, publishJob, recordFailure, verifyOutputs } from '../../lib/aws/cloud-flow';
-import { readEnv, tierMap } from '../../lib/aws/env';
+import * as z from 'zod/mini';
+import { minString, readEnv, tierMap } from '../../lib/aws/env';
 import { workflowStepSchema } from '../../lib/aws/event-schemas';
 import { EventBridgePublisher } from '../../lib/aws/events';
+import { fallBack, publishJob, recordFailure, verifyOutputs } from '../../lib/aws/flow/workflow';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { S3ObjectStore } from '../../lib/aws/object-store';
 import { systemClock } from '../../lib/ports';
 import { flowMetrics, traced, withPowertools } from '../shared/powertools';
 
-const env = readEnv(z.object({ JOBS_TABLE: z.string().min(3), EVENT_BUS_NAME: z.string().default('default'), TIER_QUEUES: tierMap(z.url()) }));
+const env = readEnv(z.object({ JOBS_TABLE: minString(3), EVENT_BUS_NAME: z._default(z.string(), 'default'), TIER_QUEUES: tierMap(z.url()) }));
 const deps = {
   store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
   objects: new S3ObjectStore(traced(new S3Client({}))),

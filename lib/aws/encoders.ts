@@ -1,7 +1,7 @@
 import { SubmitJobCommand, type BatchClient } from '@aws-sdk/client-batch';
-import { CreateJobCommand, type MediaConvertClient } from '@aws-sdk/client-mediaconvert';
-import type { Backend, Job, Tier } from '../core/types';
-import type { RenderMediaConvertJob } from './mediaconvert-minimal';
+import { CreateJobCommand, type CreateJobCommandInput, type MediaConvertClient } from '@aws-sdk/client-mediaconvert';
+import type { Backend, Job, Recipe, Tier } from '../core/types';
+import { renderMediaConvertJob, type MediaConvertRenderOptions } from './mediaconvert-job';
 
 /** One submission of a job to a cloud encoder. */
 export interface Submission {
@@ -22,24 +22,37 @@ export interface CloudEncoder {
 export interface MediaConvertConfig {
   role: string;
   queues: Record<Tier, string>;
+  /**
+   * Aging inside MediaConvert: a job of tier T still waiting in its queue after `hopAfterMinutes[T]`
+   * hops to the next higher tier's queue (`HopDestinations`). Tiers left out (and critical) never hop.
+   */
+  hopAfterMinutes?: Partial<Record<Tier, number>>;
 }
 
-/** MediaConvert `CreateJob` with the tier's queue, the value levers' priority and an idempotency token. */
+/** A recipe → CreateJob renderer; `renderMediaConvertJob` unless a test passes another. */
+export type MediaConvertRenderer = (job: Job, recipe: Recipe, opts: MediaConvertRenderOptions) => CreateJobCommandInput;
+
+const NEXT_TIER_UP: Record<Tier, Tier | undefined> = { critical: undefined, premium: 'critical', standard: 'premium', bulk: 'standard' };
+
+/** MediaConvert `CreateJob` with the tier's queue, the value levers' priority, queue hopping and an idempotency token. */
 export class MediaConvertEncoder implements CloudEncoder {
   readonly backend = 'mediaconvert' as const;
 
-  constructor(private readonly mc: MediaConvertClient, private readonly config: MediaConvertConfig, private readonly render: RenderMediaConvertJob) {}
+  constructor(private readonly mc: MediaConvertClient, private readonly config: MediaConvertConfig, private readonly render: MediaConvertRenderer = renderMediaConvertJob) {}
 
   async submit(s: Submission): Promise<string> {
     if (!s.job.recipe) throw new Error(`job ${s.job.id} has no recipe`);
+    const up = NEXT_TIER_UP[s.tier];
+    const wait = this.config.hopAfterMinutes?.[s.tier];
     const input = this.render(s.job, s.job.recipe, {
       role: this.config.role,
       queueArn: this.config.queues[s.tier],
       priority: s.job.value?.levers.mediaConvertPriority ?? 0,
       outputPrefix: s.outputPrefix,
-      clientRequestToken: `${s.job.id}-a${s.attempt}`.slice(0, 64),
+      clientRequestToken: `${s.job.id}-a${s.attempt}`,
       accelerated: s.accelerated,
       userMetadata: { jobId: s.job.id, attempt: String(s.attempt), tier: s.tier },
+      ...(up && wait && wait > 0 && this.config.queues[up] !== this.config.queues[s.tier] ? { hop: { queueArn: this.config.queues[up], waitMinutes: wait } } : {}),
     });
     const out = await this.mc.send(new CreateJobCommand(input));
     if (!out.Job?.Id) throw new Error('CreateJob returned no job id');

@@ -1,15 +1,18 @@
 /** zod schemas of the AWS events Marquee consumes, and their mapping to flow inputs. */
-import { z } from 'zod';
+import './zod-locale';
+import * as z from 'zod/mini';
 import { TIERS } from '../core/types';
-import type { EncoderStateChange } from './cloud-flow';
+import type { EncoderStateChange } from './flow/common';
+
+const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
 /** EventBridge `Object Created` from S3 (the ingest rule's events, via the ingest queue). */
 export const s3ObjectCreatedSchema = z.object({
   'detail-type': z.literal('Object Created'),
   source: z.literal('aws.s3'),
   detail: z.object({
-    bucket: z.object({ name: z.string().min(3).max(63) }),
-    object: z.object({ key: z.string().min(1).max(1024), size: z.number().int().nonnegative().optional(), etag: z.string().optional(), 'version-id': z.string().optional(), sequencer: z.string().optional() }),
+    bucket: z.object({ name: str(3, 63) }),
+    object: z.object({ key: str(1, 1024), size: z.optional(z.int().check(z.nonnegative())), etag: z.optional(z.string()), 'version-id': z.optional(z.string()), sequencer: z.optional(z.string()) }),
   }),
 });
 export type S3ObjectCreated = z.infer<typeof s3ObjectCreatedSchema>;
@@ -19,7 +22,7 @@ export const uploadInputSchema = z.object({
   bucket: z.string(),
   key: z.string(),
   version: z.string(),
-  size: z.number().int().nonnegative(),
+  size: z.int().check(z.nonnegative()),
 });
 export type UploadInput = z.infer<typeof uploadInputSchema>;
 
@@ -29,25 +32,23 @@ export function uploadInputOf(e: S3ObjectCreated): UploadInput {
   return { bucket: e.detail.bucket.name, key, version: e.detail.object['version-id'] ?? e.detail.object.etag ?? 'null', size: e.detail.object.size ?? 0 };
 }
 
-const outputDetails = z.array(z.object({ outputFilePaths: z.array(z.string()).optional() }).loose()).optional();
+const outputDetails = z.optional(z.array(z.looseObject({ outputFilePaths: z.optional(z.array(z.string())) })));
 
 /** `MediaConvert Job State Change`. */
 export const mediaConvertEventSchema = z.object({
   source: z.literal('aws.mediaconvert'),
   'detail-type': z.literal('MediaConvert Job State Change'),
   time: z.string(),
-  detail: z
-    .object({
-      status: z.enum(['SUBMITTED', 'PROGRESSING', 'STATUS_UPDATE', 'INPUT_INFORMATION', 'COMPLETE', 'ERROR', 'CANCELED', 'NEW_WARNING', 'QUEUE_HOP']),
-      jobId: z.string(),
-      queue: z.string().optional(),
-      userMetadata: z.object({ jobId: z.string() }).loose(),
-      jobProgress: z.object({ jobPercentComplete: z.number().optional() }).loose().optional(),
-      outputGroupDetails: z.array(z.object({ outputDetails }).loose()).optional(),
-      errorCode: z.number().optional(),
-      errorMessage: z.string().optional(),
-    })
-    .loose(),
+  detail: z.looseObject({
+    status: z.enum(['SUBMITTED', 'PROGRESSING', 'STATUS_UPDATE', 'INPUT_INFORMATION', 'COMPLETE', 'ERROR', 'CANCELED', 'NEW_WARNING', 'QUEUE_HOP']),
+    jobId: z.string(),
+    queue: z.optional(z.string()),
+    userMetadata: z.looseObject({ jobId: z.string() }),
+    jobProgress: z.optional(z.looseObject({ jobPercentComplete: z.optional(z.number()) })),
+    outputGroupDetails: z.optional(z.array(z.looseObject({ outputDetails }))),
+    errorCode: z.optional(z.number()),
+    errorMessage: z.optional(z.string()),
+  }),
 });
 
 /** `Batch Job State Change`. */
@@ -55,17 +56,17 @@ export const batchEventSchema = z.object({
   source: z.literal('aws.batch'),
   'detail-type': z.literal('Batch Job State Change'),
   time: z.string(),
-  detail: z
-    .object({
-      jobId: z.string(),
-      jobName: z.string().optional(),
-      jobQueue: z.string().optional(),
-      status: z.enum(['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED']),
-      statusReason: z.string().optional(),
-      container: z.object({ exitCode: z.number().optional(), reason: z.string().optional(), environment: z.array(z.object({ name: z.string(), value: z.string() })).optional() }).loose().optional(),
-      tags: z.record(z.string(), z.string()).optional(),
-    })
-    .loose(),
+  detail: z.looseObject({
+    jobId: z.string(),
+    jobName: z.optional(z.string()),
+    jobQueue: z.optional(z.string()),
+    status: z.enum(['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED']),
+    statusReason: z.optional(z.string()),
+    container: z.optional(
+      z.looseObject({ exitCode: z.optional(z.number()), reason: z.optional(z.string()), environment: z.optional(z.array(z.object({ name: z.string(), value: z.string() }))) }),
+    ),
+    tags: z.optional(z.record(z.string(), z.string())),
+  }),
 });
 
 export const encoderEventSchema = z.union([mediaConvertEventSchema, batchEventSchema]);
@@ -92,23 +93,26 @@ export function encoderStateChangeOf(e: EncoderEvent): EncoderStateChange | unde
   return undefined;
 }
 
+const stepError = z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) });
+
 /** Payloads the workflow Lambda accepts from the state machine. */
 export const workflowStepSchema = z.discriminatedUnion('step', [
-  z.object({ step: z.literal('verify'), jobId: z.string(), encode: z.unknown().optional() }),
+  z.object({ step: z.literal('verify'), jobId: z.string(), encode: z.optional(z.unknown()) }),
   z.object({ step: z.literal('publish'), jobId: z.string() }),
-  z.object({ step: z.literal('fallback'), jobId: z.string(), error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose() }),
-  z.object({ step: z.literal('fail'), jobId: z.string(), error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose() }),
+  z.object({ step: z.literal('fallback'), jobId: z.string(), error: stepError }),
+  z.object({ step: z.literal('fail'), jobId: z.string(), error: stepError }),
 ]);
 
 /** The Analyze task's payload. */
-export const analyzeInputSchema = z.object({ jobId: z.string().min(1).max(80), bucket: z.string(), key: z.string(), version: z.string().optional(), size: z.number().optional() });
+export const analyzeInputSchema = z.object({ jobId: str(1, 80), bucket: z.string(), key: z.string(), version: z.optional(z.string()), size: z.optional(z.number()) });
 
 /** `POST /jobs/{id}/escalate` body (also validated at API Gateway by the same rules). */
-export const escalateBodySchema = z
-  .object({
-    tier: z.enum(TIERS).optional(),
-    deadline: z.iso.datetime({ offset: true }).optional(),
-    reason: z.string().min(3).max(500),
-    by: z.string().max(200).optional(),
-  })
-  .strict();
+export const escalateBodySchema = z.strictObject({
+  tier: z.optional(z.enum(TIERS)),
+  deadline: z.optional(z.iso.datetime({ offset: true })),
+  reason: str(3, 500),
+  by: z.optional(z.string().check(z.maxLength(200))),
+});
+
+/** A job id in an API path (the execution name's alphabet). */
+export const jobIdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/));

@@ -1,14 +1,15 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import './zod-locale';
+import * as z from 'zod/mini';
 import { TIERS, type Tier } from '../core/types';
 import type { QueuedWork, WorkQueue } from '../ports';
 
 /** The body the state machine's Enqueue state sends (and `send` writes). */
 export const workMessageSchema = z.object({
-  jobId: z.string().min(1).max(200),
+  jobId: z.string().check(z.minLength(1), z.maxLength(200)),
   tier: z.enum(TIERS),
-  taskToken: z.string().min(1).max(4096).optional(),
-  enqueuedAt: z.union([z.number(), z.string().transform((s) => Date.parse(s))]).pipe(z.number().finite()),
+  taskToken: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  enqueuedAt: z.pipe(z.union([z.number(), z.pipe(z.string(), z.transform((s: string) => Date.parse(s)))]), z.number()),
 });
 
 /** A message whose body is not a work message; it stays for redrive to the DLQ. */

@@ -21,7 +21,6 @@ import { encoderEventSchema, encoderStateChangeOf } from '../../../lib/aws/event
 import { EventBridgePublisher } from '../../../lib/aws/events';
 import { executionNameFor } from '../../../lib/aws/execution-name';
 import { DynamoJobStore } from '../../../lib/aws/job-store';
-import { minimalMediaConvertJob } from '../../../lib/aws/mediaconvert-minimal';
 import { S3ObjectStore } from '../../../lib/aws/object-store';
 import { StepFunctionsTaskTokens } from '../../../lib/aws/task-tokens';
 import { SqsWorkQueue } from '../../../lib/aws/work-queue';
@@ -69,7 +68,7 @@ function makeDeps(capacity = { mediaconvert: 4, 'batch-gpu': 0 }) {
     prober: new FfprobeProber({ timeoutMs: 20_000 }),
     queue: new SqsWorkQueue(emu.sqs, emu.tierQueues),
     encoders: {
-      mediaconvert: new MediaConvertEncoder(new MediaConvertClient({ region, credentials }), { role: 'arn:aws:iam::123456789012:role/mc', queues: MC_QUEUES }, minimalMediaConvertJob),
+      mediaconvert: new MediaConvertEncoder(new MediaConvertClient({ region, credentials }), { role: 'arn:aws:iam::123456789012:role/mc', queues: MC_QUEUES }),
       'batch-gpu': new BatchGpuEncoder(new BatchClient({ region, credentials }), { jobQueues: BATCH_QUEUES, jobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/worker:1' }),
     },
     capacity,
@@ -334,7 +333,7 @@ describe('the encode workflow, offline', () => {
     const variant = switched.recipe!.variants[switched.recipe!.activeVariant]!;
     expect(create.AccelerationSettings?.Mode).toBe(variant.accelerated ? 'PREFERRED' : 'DISABLED');
     if (variant.presetOverride && ['veryfast', 'superfast', 'ultrafast'].includes(variant.presetOverride)) {
-      const tuning = create.Settings!.OutputGroups!.flatMap((g) => g.Outputs!.map((o) => o.VideoDescription?.CodecSettings?.H264Settings?.QualityTuningLevel));
+      const tuning = create.Settings!.OutputGroups!.flatMap((g) => g.Outputs!.filter((o) => o.VideoDescription).map((o) => o.VideoDescription!.CodecSettings?.H264Settings?.QualityTuningLevel));
       expect(new Set(tuning)).toEqual(new Set(['SINGLE_PASS']));
     }
     exec.run.abort();

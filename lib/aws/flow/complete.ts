@@ -1,0 +1,71 @@
+/** Complete step: encoder state changes → progress, actual times, and the task-token answer. */
+import { transition } from '../../core/job';
+import type { Clock, JobStore } from '../../ports';
+import type { S3ObjectStore } from '../object-store';
+import type { TaskTokens } from '../task-tokens';
+import { outcomeOfExitCode } from '../worker-exit';
+import { outputPrefixFor, update, type EncoderStateChange, type FlowMetrics, type WorkerManifest } from './common';
+
+export interface CompleteDeps {
+  store: JobStore;
+  outputBucket: string;
+  objects: S3ObjectStore;
+  tokens: TaskTokens;
+  clock: Clock;
+  metrics?: FlowMetrics;
+}
+
+/** Outcome of handling one encoder event. */
+export type CompleteOutcome = 'ignored' | 'progress' | 'succeeded' | 'retry' | 'rejected';
+
+
+/**
+ * Record an encoder state change and answer the workflow: success moves the job to VERIFYING with
+ * the actual times (prediction feedback) and sends SendTaskSuccess; a failure moves it to RETRYING
+ * and sends SendTaskFailure(EncodeFailed) — or EncodeRejected when the input is at fault.
+ */
+export async function completeEncode(deps: CompleteDeps, change: EncoderStateChange): Promise<CompleteOutcome> {
+  const job = await deps.store.get(change.jobId);
+  if (!job || job.status !== 'ENCODING' || job.dispatch?.externalId !== change.externalId) return 'ignored';
+  const token = job.dispatch.taskToken;
+  if (change.state === 'progress') {
+    await update(deps.store, job.id, (cur) => (cur.dispatch ? { ...cur, dispatch: { ...cur.dispatch, progress: change.progress ?? cur.dispatch.progress } } : cur));
+    if (token) await deps.tokens.heartbeat(token);
+    return 'progress';
+  }
+  const wallSec = Math.max(0, (change.at - job.dispatch.submittedAt) / 1000);
+  if (change.state === 'succeeded') {
+    const outputs = change.outputs ?? [];
+    let manifest: WorkerManifest | undefined;
+    if (change.backend === 'batch-gpu') {
+      const text = await deps.objects.readText(`${outputPrefixFor(deps.outputBucket, job, job.dispatch.attempt)}manifest.json`);
+      manifest = text ? (JSON.parse(text) as WorkerManifest) : undefined;
+    }
+    const stored = await update(deps.store, job.id, (cur) => {
+      const renditions = cur.renditions.map((r) => {
+        const m = manifest?.renditions.find((x) => x.renditionId === r.renditionId);
+        // MediaConvert names outputs <source>_<NameModifier>.<ext>; the name modifier is `_<renditionId>`.
+        const suffix = new RegExp(`(_|/)${r.renditionId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.[A-Za-z0-9]+|/index\\.m3u8)$`);
+        const mine = m?.outputs ?? outputs.filter((o) => suffix.test(o));
+        return { ...r, status: mine.length > 0 ? ('done' as const) : r.status, outputs: mine, backend: change.backend, wallSec: m?.wallSec ?? wallSec, ...(m ? { bytes: m.bytes } : {}) };
+      });
+      return transition(cur, 'VERIFYING', change.at, `${change.backend} finished in ${wallSec.toFixed(0)} s`, { renditions });
+    });
+    const predicted = stored.prediction?.wallSecP50;
+    if (predicted && predicted > 0) deps.metrics?.add('PredictionRatio', 'None', wallSec / predicted);
+    deps.metrics?.add('EncodeSeconds', 'Seconds', wallSec, { backend: change.backend });
+    if (token) await deps.tokens.succeed(token, { backend: change.backend, externalId: change.externalId, wallSec, outputs: stored.renditions.flatMap((r) => r.outputs).length });
+    return 'succeeded';
+  }
+  const outcome = change.backend === 'batch-gpu' ? outcomeOfExitCode(change.exitCode) : /input|decode|unsupported|corrupt/i.test(change.error ?? '') ? 'badInput' : 'failed';
+  const reason = `${change.backend} ${change.externalId}: ${(change.error ?? 'failed').slice(0, 500)}`;
+  if (outcome === 'badInput') {
+    if (token) await deps.tokens.fail(token, 'EncodeRejected', reason);
+    return 'rejected';
+  }
+  await update(deps.store, job.id, (cur) => transition(cur, 'RETRYING', change.at, reason));
+  deps.metrics?.add('EncodeFailed', 'Count', 1, { backend: change.backend });
+  if (token) await deps.tokens.fail(token, 'EncodeFailed', reason);
+  return 'retry';
+}
+
