@@ -10,6 +10,7 @@ import type { QcVerdict } from '../core/qc';
 import { TIERS, type Job, type Rendition, type RenditionResult } from '../core/types';
 import { ageJob, DEFAULT_VALUE_POLICY, type ValuePolicy } from '../core/value';
 import { removeStalePartials, writeDashManifest, writeHlsMaster } from '../media/encode';
+import { ProcessError } from '../media/process';
 import { verifyRenditions } from '../media/output-checks';
 import type { Clock, ContentAnalyzer, EncoderBackend, QualityMeter, QueuedWork } from '../ports';
 import { systemClock } from '../ports';
@@ -171,7 +172,12 @@ export class LocalRuntime {
     } catch (err) {
       if (signal?.aborted) return;
       const rejected = err instanceof RejectedInputError;
-      const reason = rejected ? errorText(err) : `analysis failed: ${errorText(err)}`;
+      const crashed = err instanceof ProcessError && err.exitCode === null && !err.timedOut && !err.aborted;
+      const reason = rejected
+        ? errorText(err)
+        : crashed
+          ? `analysis failed: ${errorText(err).split(' ')[0]} crashed on this file (killed by a signal; the npm ffprobe 5.2 does so on MPEG-TS) — set MARQUEE_FFPROBE / MARQUEE_FFMPEG to another build`
+          : `analysis failed: ${errorText(err)}`;
       const done = await updateJob(this.o.store, id, (j) => (j.status === 'RECEIVED' ? transition(j, rejected ? 'REJECTED' : 'FAILED', this.now(), reason) : undefined));
       await this.finished(done);
       return;
