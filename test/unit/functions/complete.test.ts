@@ -1,0 +1,138 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { WorkerManifest } from '../../../lib/aws/flow/common';
+import { activeLadder } from '../../../lib/core/recipes';
+import type { Job } from '../../../lib/core/types';
+import { ACCOUNT, encodingJob, jobsTable, lambdaContext, MC_QUEUES, REGION, sqsBatch, T0, useLambdaEnv } from './harness';
+
+useLambdaEnv();
+const table = jobsTable();
+const sfn = mockClient(SFNClient);
+const s3 = mockClient(S3Client);
+const { handler } = await import('../../../functions/complete/handler');
+
+/** EventBridge `MediaConvert Job State Change`, as the rule delivers it to the events queue. */
+function mediaConvertEvent(job: Job, status: string, detail: Record<string, unknown> = {}, at = T0 + 600_000) {
+  return {
+    version: '0',
+    id: `mc-${status}`,
+    'detail-type': 'MediaConvert Job State Change',
+    source: 'aws.mediaconvert',
+    account: ACCOUNT,
+    time: new Date(at).toISOString(),
+    region: REGION,
+    resources: [`arn:aws:mediaconvert:${REGION}:${ACCOUNT}:jobs/${job.dispatch!.externalId}`],
+    detail: { timestamp: at, accountId: ACCOUNT, queue: MC_QUEUES.premium, jobId: job.dispatch!.externalId, status, userMetadata: { jobId: job.id, attempt: '1', tier: 'premium' }, ...detail },
+  };
+}
+/** EventBridge `Batch Job State Change` for the GPU worker. */
+function batchEvent(job: Job, status: string, container: Record<string, unknown> = {}, at = T0 + 600_000) {
+  return {
+    version: '0',
+    id: `b-${status}`,
+    'detail-type': 'Batch Job State Change',
+    source: 'aws.batch',
+    account: ACCOUNT,
+    time: new Date(at).toISOString(),
+    region: REGION,
+    resources: [`arn:aws:batch:${REGION}:${ACCOUNT}:job/${job.dispatch!.externalId}`],
+    detail: {
+      jobName: `${job.id}-a1`,
+      jobId: job.dispatch!.externalId,
+      jobQueue: `arn:aws:batch:${REGION}:${ACCOUNT}:job-queue/marquee-premium`,
+      status,
+      ...(status === 'FAILED' ? { statusReason: 'Essential container in task exited' } : {}),
+      container: { environment: [{ name: 'MARQUEE_JOB_ID', value: job.id }], ...container },
+      tags: { jobId: job.id, tier: 'premium' },
+    },
+  };
+}
+const outputsOf = (job: Job) => activeLadder(job.recipe!).map((r) => `s3://marquee-output/${job.id}/a1/cmaf/${job.id}_${r.id}.m3u8`);
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(T0 + 601_000);
+  table.clear();
+  sfn.reset();
+  s3.reset();
+  for (const c of [SendTaskSuccessCommand, SendTaskFailureCommand, SendTaskHeartbeatCommand] as const) sfn.on(c as never).resolves({});
+});
+afterEach(() => vi.useRealTimers());
+
+describe('complete handler', () => {
+  it('MediaConvert COMPLETE: records outputs and the actual run time (VERIFYING, conditional write) and answers SendTaskSuccess with the job token', async () => {
+    const job = encodingJob('show-a1b2', 'mediaconvert', '1700000000000-abcdef', 'token-show');
+    table.seed(job);
+    const outputs = outputsOf(job);
+    const result = await handler(sqsBatch([mediaConvertEvent(job, 'COMPLETE', { outputGroupDetails: [{ type: 'CMAF_GROUP', outputDetails: outputs.map((p) => ({ outputFilePaths: [p], durationInMs: 10_000 })) }] })]), lambdaContext());
+    expect(result).toEqual({ batchItemFailures: [] });
+    const stored = table.job(job.id)!;
+    expect(stored.status).toBe('VERIFYING');
+    expect(stored.renditions.map((r) => r.outputs)).toEqual(outputs.map((o) => [o]));
+    expect(stored.renditions.every((r) => r.status === 'done' && r.wallSec === 600 && r.backend === 'mediaconvert')).toBe(true);
+    expect(table.ddb).toHaveReceivedCommandWith(PutCommand, { ConditionExpression: 'attribute_exists(id) AND #v = :expected', ExpressionAttributeValues: { ':expected': job.version } });
+    expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, { taskToken: 'token-show', output: JSON.stringify({ backend: 'mediaconvert', externalId: job.dispatch!.externalId, wallSec: 600, outputs: outputs.length }) });
+  });
+
+  it('MediaConvert STATUS_UPDATE: stores progress and heartbeats the waiting task', async () => {
+    const job = encodingJob('show-c3d4', 'mediaconvert', '1700000000000-c3d4', 'token-progress');
+    table.seed(job);
+    await handler(sqsBatch([mediaConvertEvent(job, 'STATUS_UPDATE', { jobProgress: { phaseProgress: {}, jobPercentComplete: 42, currentPhase: 'TRANSCODING' } })]), lambdaContext());
+    expect(table.job(job.id)!.dispatch!.progress).toBeCloseTo(0.42);
+    expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskHeartbeatCommand, { taskToken: 'token-progress' });
+    expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it('MediaConvert ERROR: job RETRYING and SendTaskFailure(EncodeFailed) with the error, so the workflow retries or falls back', async () => {
+    const job = encodingJob('show-e5f6', 'mediaconvert', '1700000000000-e5f6', 'token-error');
+    table.seed(job);
+    await handler(sqsBatch([mediaConvertEvent(job, 'ERROR', { errorCode: 1999, errorMessage: 'Transcoding failed' })]), lambdaContext());
+    expect(table.job(job.id)!.status).toBe('RETRYING');
+    expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskFailureCommand, { taskToken: 'token-error', error: 'EncodeFailed', cause: `mediaconvert ${job.dispatch!.externalId}: 1999 Transcoding failed` });
+  });
+
+  it('Batch SUCCEEDED: reads the worker manifest for per-rendition outputs and times', async () => {
+    const job = encodingJob('gpu-a7a7', 'batch-gpu', 'b7c1e0e2-batch', 'token-gpu');
+    table.seed(job);
+    const manifest: WorkerManifest = { jobId: job.id, attempt: 1, gpu: true, renditions: activeLadder(job.recipe!).map((r, i) => ({ renditionId: r.id, outputs: [`s3://marquee-output/${job.id}/a1/${r.id}.mp4`], bytes: 1000 * (i + 1), wallSec: 30 + i })) };
+    s3.on(GetObjectCommand, { Bucket: 'marquee-output', Key: `${job.id}/a1/manifest.json` }).resolves({ Body: { transformToString: async () => JSON.stringify(manifest) } as never });
+    await handler(sqsBatch([batchEvent(job, 'SUCCEEDED', { exitCode: 0 })]), lambdaContext());
+    const stored = table.job(job.id)!;
+    expect(stored.status).toBe('VERIFYING');
+    expect(stored.renditions.map((r) => [r.outputs, r.bytes, r.wallSec])).toEqual(manifest.renditions.map((m) => [m.outputs, m.bytes, m.wallSec]));
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-gpu' });
+  });
+
+  it('Batch FAILED with the bad-input exit code: SendTaskFailure(EncodeRejected), no retry on the other backend', async () => {
+    const job = encodingJob('gpu-b8b8', 'batch-gpu', 'b8b8-batch', 'token-bad');
+    table.seed(job);
+    await handler(sqsBatch([batchEvent(job, 'FAILED', { exitCode: 65, reason: 'bad input' })]), lambdaContext());
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: 'token-bad', error: 'EncodeRejected' });
+  });
+
+  it('ignores events of an earlier attempt (another encoder job id): no write, no token answer', async () => {
+    const job = encodingJob('show-0a0a', 'mediaconvert', 'current-attempt', 'token-current');
+    table.seed(job);
+    const stale = { ...job, dispatch: { ...job.dispatch!, externalId: 'first-attempt' } };
+    await handler(sqsBatch([mediaConvertEvent(stale, 'ERROR', { errorCode: 1040 })]), lambdaContext());
+    expect(table.ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(sfn).not.toHaveReceivedAnyCommand();
+  });
+
+  it('reports partial batch failures: an unreadable body and a record whose job write fails are retried, the others are not', async () => {
+    const ok = encodingJob('show-ok01', 'mediaconvert', 'mc-ok', 'token-ok');
+    const failing = encodingJob('show-bad2', 'mediaconvert', 'mc-bad', 'token-bad2');
+    table.seed(ok, failing);
+    table.ddb.on(PutCommand, { Item: { id: failing.id } }).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+    const result = await handler(
+      sqsBatch([mediaConvertEvent(ok, 'STATUS_UPDATE', { jobProgress: { jobPercentComplete: 10 } }), '{"source":"aws.s3"', { source: 'aws.mediaconvert', 'detail-type': 'Nope' }, mediaConvertEvent(failing, 'STATUS_UPDATE', { jobProgress: { jobPercentComplete: 10 } })]),
+      lambdaContext(),
+    );
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }, { itemIdentifier: 'm-3' }, { itemIdentifier: 'm-4' }] });
+    expect(table.job(ok.id)!.dispatch!.progress).toBeCloseTo(0.1);
+    expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskHeartbeatCommand, { taskToken: 'token-ok' });
+  });
+});

@@ -1,0 +1,184 @@
+import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
+import { SendTaskHeartbeatCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { validateCreateJob } from '../../../lib/aws/mediaconvert-job';
+import { activeLadder } from '../../../lib/core/recipes';
+import type { Job, Tier } from '../../../lib/core/types';
+import { BATCH_QUEUES, encodingJob, JOB_DEFINITION, jobsTable, lambdaContext, MC_QUEUES, MC_ROLE_ARN, queuedJob, T0, TIER_QUEUES, useLambdaEnv } from './harness';
+
+const table = jobsTable();
+const sqs = mockClient(SQSClient);
+const mc = mockClient(MediaConvertClient);
+const batch = mockClient(BatchClient);
+const sfn = mockClient(SFNClient);
+
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ submitted: { jobId: string; backend: string; tier: Tier }[]; waiting: number; dropped: number; received: number }>;
+/** The dispatch handler configured with these slots (configuration is read at import). */
+async function dispatchWith(capacity: { mediaconvert: number; 'batch-gpu': number }): Promise<Handler> {
+  vi.resetModules();
+  useLambdaEnv({ CAPACITY: JSON.stringify(capacity) });
+  return (await import('../../../functions/dispatch/handler')).handler as unknown as Handler;
+}
+
+/** The work message the state machine's Enqueue state sends, as SQS delivers it. */
+const message = (job: Job, token: string) => ({
+  MessageId: `msg-${job.id}`,
+  ReceiptHandle: `rh-${job.id}`,
+  Body: JSON.stringify({ jobId: job.id, tier: job.value!.tier, taskToken: token, enqueuedAt: new Date(T0).toISOString() }),
+});
+function queues(byTier: Partial<Record<Tier, ReturnType<typeof message>[]>>) {
+  sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
+  for (const [tier, messages] of Object.entries(byTier)) sqs.on(ReceiveMessageCommand, { QueueUrl: TIER_QUEUES[tier as Tier] }).resolves({ Messages: messages });
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(T0 + 30_000);
+  table.clear();
+  for (const m of [sqs, mc, batch, sfn]) m.reset();
+  sqs.on(DeleteMessageCommand).resolves({});
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  sfn.on(SendTaskHeartbeatCommand).resolves({});
+  mc.on(CreateJobCommand).callsFake((input: { ClientRequestToken: string }) => ({ Job: { Id: `1700000000000-${input.ClientRequestToken.slice(0, 6)}` } }));
+  batch.on(SubmitJobCommand).resolves({ jobId: 'b7c1e0e2-batch', jobName: 'x', jobArn: 'arn:batch:job' });
+});
+afterEach(() => vi.useRealTimers());
+
+describe('dispatch handler → MediaConvert', () => {
+  it('submits a queued job with CreateJob rendered from its recipe: tier queue, value priority, idempotency token, job id in user metadata', async () => {
+    const handler = await dispatchWith({ mediaconvert: 2, 'batch-gpu': 0 });
+    const job = queuedJob('finale-4f1c', { creatorTier: 'star', expectedViews: 5_000_000, monetized: true, premium: true });
+    table.seed(job);
+    queues({ [job.value!.tier]: [message(job, 'token-finale')] });
+
+    const summary = await handler({}, lambdaContext());
+
+    expect(summary.submitted).toEqual([{ jobId: job.id, backend: 'mediaconvert', externalId: expect.any(String), tier: job.value!.tier }]);
+    expect(mc).toHaveReceivedCommandOnce(CreateJobCommand);
+    const create = mc.commandCalls(CreateJobCommand)[0]!.args[0].input;
+    expect(create).toMatchObject({
+      Role: MC_ROLE_ARN,
+      Queue: MC_QUEUES[job.value!.tier],
+      Priority: job.value!.levers.mediaConvertPriority,
+      ClientRequestToken: `${job.id}-a1`,
+      AccelerationSettings: { Mode: 'DISABLED' },
+      UserMetadata: { jobId: job.id, attempt: '1', tier: job.value!.tier, recipeId: job.recipe!.id },
+    });
+    expect(create.Settings?.Inputs?.[0]?.FileInput).toBe(job.source.uri);
+    expect(validateCreateJob(create)).toEqual([]);
+    // Every rung of the active ladder is encoded, into this attempt's output prefix.
+    const modifiers = new Set(create.Settings!.OutputGroups!.flatMap((g) => g.Outputs!.filter((o) => o.VideoDescription).map((o) => o.NameModifier)));
+    expect([...modifiers].sort()).toEqual(activeLadder(job.recipe!).map((r) => `_${r.id}`).sort());
+    const destinations = create.Settings!.OutputGroups!.map((g) => (Object.values(g.OutputGroupSettings!).find((s) => typeof s === 'object' && s && 'Destination' in s) as { Destination: string }).Destination);
+    for (const d of destinations) expect(d.startsWith(`s3://marquee-output/${job.id}/a1/`)).toBe(true);
+  });
+
+  it('records the submission with a conditional write (ENCODING, task token, attempt) and deletes the queue message', async () => {
+    const handler = await dispatchWith({ mediaconvert: 2, 'batch-gpu': 0 });
+    const job = queuedJob('talk-9a2b');
+    table.seed(job);
+    queues({ [job.value!.tier]: [message(job, 'token-talk')] });
+    await handler({}, lambdaContext());
+
+    expect(table.ddb).toHaveReceivedCommandWith(PutCommand, { TableName: 'marquee-jobs', ConditionExpression: 'attribute_exists(id) AND #v = :expected', ExpressionAttributeValues: { ':expected': job.version } });
+    const stored = table.job(job.id)!;
+    expect(stored.status).toBe('ENCODING');
+    expect(stored.dispatch).toMatchObject({ backend: 'mediaconvert', taskToken: 'token-talk', attempt: 1, tried: ['mediaconvert'], submittedAt: T0 + 30_000 });
+    expect(sqs).toHaveReceivedCommandWith(DeleteMessageCommand, { QueueUrl: TIER_QUEUES[job.value!.tier], ReceiptHandle: `rh-${job.id}` });
+  });
+
+  it('asks for accelerated transcoding when the deadline watch switched the job to an accelerated variant', async () => {
+    const handler = await dispatchWith({ mediaconvert: 2, 'batch-gpu': 0 });
+    const planned = queuedJob('late-77aa', { creatorTier: 'partner', expectedViews: 200_000 });
+    const accelerated = planned.recipe!.variants.findIndex((v) => v.accelerated);
+    expect(accelerated).toBeGreaterThan(0);
+    const job = { ...planned, recipe: { ...planned.recipe!, activeVariant: accelerated } };
+    table.seed(job);
+    queues({ [job.value!.tier]: [message(job, 'token-late')] });
+    await handler({}, lambdaContext());
+    expect(mc).toHaveReceivedCommandWith(CreateJobCommand, { AccelerationSettings: { Mode: 'PREFERRED' } });
+  });
+
+  it('lets a standard job still waiting in MediaConvert after its aging step hop to the premium queue', async () => {
+    const handler = await dispatchWith({ mediaconvert: 2, 'batch-gpu': 0 });
+    const job = queuedJob('vlog-1d2e', { creatorTier: 'regular', expectedViews: 20_000 });
+    expect(job.value!.tier).toBe('standard');
+    table.seed(job);
+    queues({ standard: [message(job, 'token-vlog')] });
+    await handler({}, lambdaContext());
+    expect(mc).toHaveReceivedCommandWith(CreateJobCommand, { Queue: MC_QUEUES.standard, HopDestinations: [{ Queue: MC_QUEUES.premium, WaitMinutes: 60 }] });
+  });
+
+  it('fills only the free slots, highest tier first: the rest waits (heartbeat on its token, message visible again)', async () => {
+    const handler = await dispatchWith({ mediaconvert: 2, 'batch-gpu': 0 });
+    const running = encodingJob('running-0001', 'mediaconvert', 'mc-running', 'token-running');
+    const premium = queuedJob('premium-5555', { creatorTier: 'partner', expectedViews: 1_000_000, monetized: true });
+    const bulk = queuedJob('bulk-6666', { creatorTier: 'new', expectedViews: 10 });
+    expect([premium.value!.tier, bulk.value!.tier]).toEqual(['premium', 'bulk']);
+    table.seed(running, premium, bulk);
+    queues({ premium: [message(premium, 'token-premium')], bulk: [message(bulk, 'token-bulk')] });
+
+    const summary = await handler({}, lambdaContext());
+
+    expect(summary.submitted.map((s) => s.jobId)).toEqual([premium.id]);
+    expect(summary.waiting).toBe(1);
+    expect(mc).toHaveReceivedCommandOnce(CreateJobCommand);
+    expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskHeartbeatCommand, { taskToken: 'token-bulk' });
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, { QueueUrl: TIER_QUEUES.bulk, ReceiptHandle: `rh-${bulk.id}`, VisibilityTimeout: 0 });
+    expect(table.job(bulk.id)!.status).toBe('QUEUED');
+  });
+
+  it('drops messages for jobs that are no longer waiting (published, or already submitted with this token)', async () => {
+    const handler = await dispatchWith({ mediaconvert: 2, 'batch-gpu': 0 });
+    const submitted = encodingJob('dup-1111', 'mediaconvert', 'mc-dup', 'token-dup');
+    table.seed(submitted);
+    queues({ standard: [{ ...message({ ...submitted, value: { ...submitted.value!, tier: 'standard' } }, 'token-dup') }, { MessageId: 'm-ghost', ReceiptHandle: 'rh-ghost', Body: JSON.stringify({ jobId: 'ghost', tier: 'standard', taskToken: 't', enqueuedAt: T0 }) }] });
+    const summary = await handler({}, lambdaContext());
+    expect(summary).toMatchObject({ received: 2, dropped: 2, submitted: [] });
+    expect(mc).not.toHaveReceivedCommand(CreateJobCommand);
+    expect(sqs).toHaveReceivedCommandTimes(DeleteMessageCommand, 2);
+  });
+
+  it('leaves the work queued when CreateJob fails: message visible again in 30 s, job untouched', async () => {
+    const handler = await dispatchWith({ mediaconvert: 2, 'batch-gpu': 0 });
+    mc.on(CreateJobCommand).rejects(Object.assign(new Error('Too many requests'), { name: 'TooManyRequestsException' }));
+    const job = queuedJob('busy-2222');
+    table.seed(job);
+    queues({ [job.value!.tier]: [message(job, 'token-busy')] });
+    const summary = await handler({}, lambdaContext());
+    expect(summary.submitted).toEqual([]);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, { ReceiptHandle: `rh-${job.id}`, VisibilityTimeout: 30 });
+    expect(table.job(job.id)).toEqual(job);
+    expect(table.ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+});
+
+describe('dispatch handler → Batch GPU', () => {
+  it('submits the GPU worker to the tier job queue with the job id, attempt and output prefix', async () => {
+    const handler = await dispatchWith({ mediaconvert: 0, 'batch-gpu': 1 });
+    const job = queuedJob('gpu-3333', { creatorTier: 'partner', expectedViews: 1_000_000, monetized: true });
+    table.seed(job);
+    queues({ [job.value!.tier]: [message(job, 'token-gpu')] });
+    const summary = await handler({}, lambdaContext());
+    expect(summary.submitted).toEqual([{ jobId: job.id, backend: 'batch-gpu', externalId: 'b7c1e0e2-batch', tier: job.value!.tier }]);
+    expect(batch).toHaveReceivedCommandExactlyOnceWith(SubmitJobCommand, {
+      jobName: `${job.id}-a1`,
+      jobQueue: BATCH_QUEUES[job.value!.tier],
+      jobDefinition: JOB_DEFINITION,
+      containerOverrides: {
+        environment: [
+          { name: 'MARQUEE_JOB_ID', value: job.id },
+          { name: 'MARQUEE_ATTEMPT', value: '1' },
+          { name: 'MARQUEE_OUTPUT_PREFIX', value: `s3://marquee-output/${job.id}/a1/` },
+        ],
+      },
+      tags: { jobId: job.id, tier: job.value!.tier },
+      propagateTags: true,
+    });
+    expect(table.job(job.id)!.dispatch).toMatchObject({ backend: 'batch-gpu', externalId: 'b7c1e0e2-batch', taskToken: 'token-gpu' });
+  });
+});
