@@ -155,10 +155,12 @@ export function probeEncodeSeconds(stderr: string): number | undefined {
 }
 
 /**
- * Content analyzer over ffmpeg: probe (ffprobe), then one bounded ffmpeg run over short sampled
- * windows that yields SI/TI, scene cuts, flatness and noise (from reduced-size gray frames), a probe
- * encode at the source size with x264 configuration 1 at CRF 23 (bits per pixel and speed), and the
- * audio's kind and loudness. Classifies the content with the pure rule in lib/core/analysis.
+ * Content analyzer over ffmpeg: probe (ffprobe), then one bounded ffmpeg run that yields, from short
+ * sampled windows, SI/TI, flatness and saturation (frames at ≤ 360 lines), noise (a native-resolution
+ * centre crop) and a probe encode at the source size with x264 configuration 1 at CRF 23 (bits per
+ * pixel and speed); from the overview (the whole of a short title, long stretches of a long one, at
+ * 144 lines) scene cuts, motion and its concentration; and the audio's kind and loudness.
+ * Classifies the content with the pure rule in lib/core/analysis.
  */
 export class FfmpegContentAnalyzer implements ContentAnalyzer {
   private readonly prober: Prober;
@@ -259,7 +261,7 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
       .flat()
       .filter((_, i) => i % 4 === 0)
       .map((f) => meanSaturation(f.subarray(lumaBytes, lumaBytes + chromaBytes), f.subarray(lumaBytes + chromaBytes)));
-    const ff = frameFeatures(windows, plan.analysisWidth, plan.analysisHeight, { spatialEvery: 2, noise: false });
+    const ff = frameFeatures(windows, plan.analysisWidth, plan.analysisHeight, { spatialEvery: 2, noise: false, pixelStride: 2 });
     const ov = overviewAcc.finish();
     const crops = cropFds.flatMap((fd) => splitFrames(pipe(fd), plan.noiseCropWidth, plan.noiseCropHeight));
     const scannedSec = (ov.frames * run.overviewStep) / source.fps;

@@ -35,16 +35,16 @@ export const CUT_HISTOGRAM_DISTANCE = 0.5;
 const FLAT_GRADIENT = 1;
 
 /** Sobel gradient magnitude statistics of one frame: standard deviation and share of flat pixels. */
-export function sobelStats(f: Uint8Array, w: number, h: number): { sd: number; flatShare: number } {
+export function sobelStats(f: Uint8Array, w: number, h: number, stride = 1): { sd: number; flatShare: number } {
   if (w < 3 || h < 3) return { sd: 0, flatShare: 1 };
   let sum = 0;
   let sum2 = 0;
   let flat = 0;
-  for (let y = 1; y < h - 1; y++) {
+  for (let y = 1; y < h - 1; y += stride) {
     const r0 = (y - 1) * w;
     const r1 = y * w;
     const r2 = (y + 1) * w;
-    for (let x = 1; x < w - 1; x++) {
+    for (let x = 1; x < w - 1; x += stride) {
       const a = f[r0 + x - 1]!, b = f[r0 + x]!, c = f[r0 + x + 1]!;
       const d = f[r1 + x - 1]!, e = f[r1 + x + 1]!;
       const g = f[r2 + x - 1]!, hh = f[r2 + x]!, i = f[r2 + x + 1]!;
@@ -56,21 +56,23 @@ export function sobelStats(f: Uint8Array, w: number, h: number): { sd: number; f
       if (m < FLAT_GRADIENT) flat++;
     }
   }
-  const n = (w - 2) * (h - 2);
+  const n = Math.ceil((w - 2) / stride) * Math.ceil((h - 2) / stride);
   const mean = sum / n;
   return { sd: Math.sqrt(Math.max(0, sum2 / n - mean * mean)), flatShare: flat / n };
 }
 
 /** Standard deviation of the pixel difference of two frames (P.910 TI for one pair). */
-export function differenceSd(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  if (n === 0) return 0;
+export function differenceSd(a: Uint8Array, b: Uint8Array, stride = 1): number {
+  const len = Math.min(a.length, b.length);
+  if (len === 0) return 0;
   let sum = 0;
   let sum2 = 0;
-  for (let i = 0; i < n; i++) {
+  let n = 0;
+  for (let i = 0; i < len; i += stride) {
     const d = b[i]! - a[i]!;
     sum += d;
     sum2 += d * d;
+    n++;
   }
   const mean = sum / n;
   return Math.sqrt(Math.max(0, sum2 / n - mean * mean));
@@ -81,16 +83,17 @@ export function lumaHistogram(f: Uint8Array): Float64Array {
   return lumaStats(f).hist;
 }
 
-function lumaStats(f: Uint8Array): { hist: Float64Array; dominant: number } {
+function lumaStats(f: Uint8Array, stride = 1): { hist: Float64Array; dominant: number } {
   const levels = new Uint32Array(256);
-  for (let i = 0; i < f.length; i++) levels[f[i]!]! += 1;
+  let count = 0;
+  for (let i = 0; i < f.length; i += stride, count++) levels[f[i]!]! += 1;
   const hist = new Float64Array(HIST_BINS);
   let top = 0;
   for (let v = 0; v < 256; v++) {
     hist[v >> 3]! += levels[v]!;
     if (levels[v]! > top) top = levels[v]!;
   }
-  const n = Math.max(1, f.length);
+  const n = Math.max(1, count);
   for (let i = 0; i < HIST_BINS; i++) hist[i]! /= n;
   return { hist, dominant: top / n };
 }
@@ -164,11 +167,19 @@ export interface FrameFeatureOptions {
   spatialEvery?: number;
   /** Estimate noise here (default true); the analyzer measures it on a native-resolution crop instead. */
   noise?: boolean;
+  /**
+   * Read one pixel in `pixelStride` along rows and columns for SI and flatness (the Sobel kernel still
+   * sees its full-resolution neighbours), and one in `pixelStride² − 1` for histograms and TI (default 1:
+   * every pixel). Picking pixels, unlike averaging them, leaves the per-pixel statistics unbiased.
+   */
+  pixelStride?: number;
 }
 
 export function frameFeatures(windows: Uint8Array[][], w: number, h: number, opts: FrameFeatureOptions = {}): FrameFeatures {
   const every = Math.max(1, Math.floor(opts.spatialEvery ?? 1));
   const withNoise = opts.noise ?? true;
+  const stride = Math.max(1, Math.floor(opts.pixelStride ?? 1));
+  const flatStride = Math.max(1, stride * stride - 1);
   const si: number[] = [];
   const flats: number[] = [];
   const ti: number[] = [];
@@ -181,16 +192,16 @@ export function frameFeatures(windows: Uint8Array[][], w: number, h: number, opt
     win.forEach((f, i) => {
       frames++;
       if (i % every === 0) {
-        const s = sobelStats(f, w, h);
+        const s = sobelStats(f, w, h, stride);
         si.push(s.sd);
         flats.push(s.flatShare);
       }
       if (withNoise && (i === 0 || i === win.length - 1 || i === win.length >> 1)) noise.push(noiseSigma(f, w, h));
-      const { hist, dominant: top } = lumaStats(f);
+      const { hist, dominant: top } = lumaStats(f, flatStride);
       dominant.push(top);
       if (prevHist) {
         if (histogramDistance(prevHist, hist) >= CUT_HISTOGRAM_DISTANCE) cuts++;
-        else ti.push(differenceSd(win[i - 1]!, f));
+        else ti.push(differenceSd(win[i - 1]!, f, flatStride));
       }
       prevHist = hist;
     });

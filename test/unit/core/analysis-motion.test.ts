@@ -148,6 +148,19 @@ describe('frame features options', () => {
     expect(all.noiseSigma).toBeGreaterThan(0);
   });
 
+  it('reads every other pixel without biasing SI, TI, flatness or the dominant level', () => {
+    // a moving texture beside a flat panel: some flat area, a dominant level, motion and detail
+    const frames = [0, 1, 2, 3, 4, 5].map(panned).map((f) => Uint8Array.from(f, (v, k) => (k % W < W / 3 ? 90 : v)));
+    const all = frameFeatures([frames], W, H);
+    const sub = frameFeatures([frames], W, H, { pixelStride: 2 });
+    expect(sub.siMean).toBeGreaterThan(all.siMean * 0.9);
+    expect(sub.siMean).toBeLessThan(all.siMean * 1.1);
+    expect(sub.tiMean).toBeGreaterThan(all.tiMean * 0.9);
+    expect(sub.tiMean).toBeLessThan(all.tiMean * 1.1);
+    expect(Math.abs(sub.flatShare - all.flatShare)).toBeLessThan(0.05);
+    expect(Math.abs(sub.dominantLevelShare - all.dominantLevelShare)).toBeLessThan(0.05);
+  });
+
   it('takes the median noise over frames, so one busy title card does not read as grain', () => {
     const noisy = () => frame(() => 128 + (rng.next() - 0.5) * 60);
     const flat = frame(() => 100);
