@@ -22,8 +22,8 @@ describe('output checks and QC on real encodes', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'marquee-qc-'));
     source = join(dir, 'src.mp4');
-    await synthesizeClip('animation', source, { width: 480, height: 270, durationSec: 4, fps: 25, audio: 'music' });
-    const profile = aProfile({}, { width: 480, height: 270, fps: 25, durationSec: 4 });
+    await synthesizeClip('animation', source, { width: 640, height: 360, durationSec: 4, fps: 25, audio: 'music' });
+    const profile = aProfile({}, { width: 640, height: 360, fps: 25, durationSec: 4 });
     recipe = chooseRecipe({ jobId: 'qc', profile, value: { score: 70, tier: 'premium', components: {}, levers: leversFor('premium', 70), policyVersion: 't' }, formats: ['abr'], preset: 'ultrafast' });
     expect(recipe.ladder.length).toBeGreaterThanOrEqual(2);
     for (const r of recipe.ladder.slice(-2)) {
@@ -36,7 +36,7 @@ describe('output checks and QC on real encodes', () => {
 
   it('passes renditions encoded from the recipe: streams, duration, size and aligned keyframes', async () => {
     const ladder = recipe.ladder.slice(-2);
-    const { verdict, results: measured } = await verifyRenditions(source, recipe, ladder, results, { meter: new FfmpegQualityMeter({ disableVmaf: true }), width: 480, height: 270, sourceDurationSec: 4, sourceHasAudio: true });
+    const { verdict, results: measured } = await verifyRenditions(source, recipe, ladder, results, { meter: new FfmpegQualityMeter({ disableVmaf: true }), width: 640, height: 360, sourceDurationSec: 4, sourceHasAudio: true });
     expect(verdict.reason).toBe('QC passed (2 renditions)');
     expect(measured.every((r) => r.quality && r.quality.psnr > 25)).toBe(true);
     const keys = await keyframeTimes(results[0]!.outputs[0]!);
@@ -49,7 +49,7 @@ describe('output checks and QC on real encodes', () => {
     const bad = { ...top, crf: 51, maxBitrateKbps: 8, bufferKbits: 16 };
     const out = join(dir, 'bad.mp4');
     await run(ffmpegPath(), renderFfmpegArgs({ source, rendition: bad, audio: recipe.audio, output: { kind: 'mp4', path: out } }), { timeoutMs: 60_000 });
-    const { verdict } = await verifyRenditions(source, recipe, [top], [{ renditionId: top.id, status: 'done', outputs: [out] }], { meter: new FfmpegQualityMeter({ disableVmaf: true }), width: 480, height: 270, sourceDurationSec: 4, sourceHasAudio: true });
+    const { verdict } = await verifyRenditions(source, recipe, [top], [{ renditionId: top.id, status: 'done', outputs: [out] }], { meter: new FfmpegQualityMeter({ disableVmaf: true }), width: 640, height: 360, sourceDurationSec: 4, sourceHasAudio: true });
     expect(verdict.passed).toBe(false);
     expect(verdict.failures[0]).toMatchObject({ renditionId: top.id, check: 'psnr-floor' });
     expect(verdict.reason).toMatch(new RegExp(`${top.id}: PSNR [\\d.]+ dB is below its floor`));
