@@ -10,7 +10,7 @@
  *    the configuration's loading on the factors turns them back into a correction.
  * P90 adds the 90th percentile of the log error measured on held-out training videos.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MarqueeError } from '../errors';
 import { forestRow, linearRow, type ProbeObservation } from './features';
 import { predictForest, type CompactForest } from './forest';
