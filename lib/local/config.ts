@@ -21,6 +21,8 @@ export interface LocalConfig {
   fresh: boolean;
   json: boolean;
   maxAttempts: number;
+  /** `--chunk-seconds`: chunk every rendition of titles at least twice this long into chunks of about this length. */
+  chunkSeconds?: number;
 }
 
 /**
@@ -45,6 +47,7 @@ const optionsSchema = z.object({
   fresh: z.boolean().optional(),
   json: z.boolean().optional(),
   attempts: positiveInt('--attempts').optional(),
+  chunkSeconds: z.coerce.number({ error: '--chunk-seconds must be a number of seconds > 0' }).positive('--chunk-seconds must be a number of seconds > 0').max(3600, '--chunk-seconds must be at most 3600').optional(),
 });
 
 export type RunOptions = z.input<typeof optionsSchema>;
@@ -72,5 +75,6 @@ export function loadConfig(options: RunOptions, env: NodeJS.ProcessEnv = process
     fresh: o.fresh ?? false,
     json: o.json ?? false,
     maxAttempts: o.attempts ?? 2,
+    ...(o.chunkSeconds ? { chunkSeconds: o.chunkSeconds } : {}),
   };
 }

@@ -1,19 +1,23 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RejectedInputError } from '../core/errors';
 import { isTerminal, newJob, recordDecision, transition } from '../core/job';
 import { planJob } from '../core/plan';
-import type { EncodeTimeModel } from '../core/prediction';
+import { planDeadlineActions, type DeadlineOptions, type DeadlinePlan, type RunningView } from '../core/deadlines';
+import type { ChunkRange } from '../core/pipeline';
+import { heuristicModel, predictJob, type AllocationPolicy, type EncodeTimeModel } from '../core/prediction';
 import { activeLadder } from '../core/recipes';
-import { marqueePolicy, type QueueEntry, type SchedulerPolicy } from '../core/scheduling';
+import { marqueePolicy, type BackendPool, type QueueEntry, type SchedulerPolicy } from '../core/scheduling';
 import type { QcVerdict } from '../core/qc';
 import { TIERS, type Job, type Rendition, type RenditionResult } from '../core/types';
 import { ageJob, DEFAULT_VALUE_POLICY, type ValuePolicy } from '../core/value';
 import { removeStalePartials, writeDashManifest, writeHlsMaster } from '../media/encode';
 import { ProcessError } from '../media/process';
 import { verifyRenditions } from '../media/output-checks';
-import type { Clock, ContentAnalyzer, EncoderBackend, QualityMeter, QueuedWork } from '../ports';
+import type { EncodedChunk } from '../media/encode';
+import type { Clock, ContentAnalyzer, EncodeProgress, EncodeTask, EncoderBackend, QualityMeter, QueuedWork } from '../ports';
 import { systemClock } from '../ports';
+import { planRenditionChunks, finishedChunks, type ChunkingOptions, type ChunkPlan } from './chunks';
 import type { Upload } from './ingest';
 import type { EncodeLedger } from './ledger';
 import type { SqliteWorkQueue } from './queue';
@@ -26,6 +30,15 @@ export type RuntimeEvent =
   | { type: 'encode-progress'; jobId: string; renditionId: string; fraction: number }
   | { type: 'encode-end'; jobId: string; renditionId: string; outcome: 'done' | 'failed' | 'cancelled'; wallSec?: number; predictedSec?: number; error?: string }
   | { type: 'log'; message: string };
+
+/** An encoder that can also encode a rendition as chunks and join them (LocalFfmpegEncoder). */
+export interface ChunkingEncoder extends EncoderBackend {
+  encodeChunk(task: EncodeTask, chunk: ChunkRange, dir: string, opts?: { signal?: AbortSignal; onProgress?: (p: EncodeProgress) => void }): Promise<EncodedChunk>;
+  joinChunks(task: EncodeTask, chunks: readonly ChunkRange[], dir: string, opts?: { signal?: AbortSignal }): Promise<RenditionResult>;
+}
+
+const canChunk = (e: EncoderBackend): e is ChunkingEncoder =>
+  typeof (e as Partial<ChunkingEncoder>).encodeChunk === 'function' && typeof (e as Partial<ChunkingEncoder>).joinChunks === 'function';
 
 /** Actual vs predicted time of one finished rendition, for calibrating the predictor. */
 export interface EncodeObservation {
@@ -57,21 +70,48 @@ export interface LocalRuntimeOptions {
   model?: EncodeTimeModel;
   /** Local pool size for allocation (how many renditions of one job may run at once). */
   localPoolSlots?: number;
+  /** Overrides of the allocation thresholds (e.g. chunking), passed to `planJob`. */
+  allocationPolicy?: Partial<AllocationPolicy>;
   /** Encode attempts per job before it FAILS (1 = no retry). Default 2. */
   maxAttempts?: number;
   analyzeTimeoutMs?: number;
   onEvent?: (e: RuntimeEvent) => void;
   /** Called with each finished rendition's actual vs predicted time (predictor calibration). */
   onObservation?: (o: EncodeObservation) => void;
+  /** Which renditions are encoded as chunks (default: the pipeline policy and the job's allocation). */
+  chunking?: ChunkingOptions;
+  /** Attempts per chunk within one job attempt: a failed chunk is retried alone (default 2). */
+  chunkAttempts?: number;
+  /**
+   * Deadline watch: run `planDeadlineActions` over the queued jobs at most this often (clock ms), before
+   * picking the next work and on a timer while the pool is busy. 0 = before every pick. Default 3000.
+   */
+  deadlineSweepMs?: number;
+  deadlineOptions?: Partial<DeadlineOptions>;
 }
 
 interface ActiveJob {
   work?: QueuedWork;
+  /** Running pieces: a rendition id, `<rendition>#<chunk index>`, or `<rendition>#join`. */
   running: Set<string>;
   verifying: boolean;
+  /** Failed attempts of each chunk in this job attempt (`<rendition>#<index>`). */
+  chunkFailures: Map<string, number>;
+  /** Priority raise from deadline management (rank ms). */
+  boostMs: number;
+  /** Chunk plans by `<rendition>@<variant>` (null: single pass). */
+  plans: Map<string, ChunkPlan | null>;
 }
 
-type Work = { kind: 'verify'; jobId: string } | { kind: 'encode'; jobId: string; rendition: Rendition };
+type Work =
+  | { kind: 'verify'; jobId: string }
+  | { kind: 'encode'; jobId: string; rendition: Rendition }
+  | { kind: 'chunk'; jobId: string; rendition: Rendition; plan: ChunkPlan; chunk: ChunkRange }
+  | { kind: 'join'; jobId: string; rendition: Rendition; plan: ChunkPlan };
+
+const chunkKey = (renditionId: string, index: number | 'join') => `${renditionId}#${index}`;
+const chunkLabel = (renditionId: string, c: ChunkRange) => `${renditionId}#${c.index + 1}/${c.count}`;
+const newActive = (work?: QueuedWork): ActiveJob => ({ ...(work ? { work } : {}), running: new Set(), verifying: false, chunkFailures: new Map(), boostMs: 0, plans: new Map() });
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -86,6 +126,7 @@ export class LocalRuntime {
   private readonly policy: SchedulerPolicy;
   private readonly valuePolicy: ValuePolicy;
   private readonly active = new Map<string, ActiveJob>();
+  private lastSweep = -Infinity;
 
   constructor(private readonly o: LocalRuntimeOptions) {
     this.clock = o.clock ?? systemClock;
@@ -188,7 +229,7 @@ export class LocalRuntime {
               now: this.now(),
               backend: this.o.encoder.backend,
               valuePolicy: this.valuePolicy,
-              allocation: { localPoolSlots: this.o.localPoolSlots ?? this.o.workers },
+              allocation: { localPoolSlots: this.o.localPoolSlots ?? this.o.workers, ...(this.o.allocationPolicy ? { policy: this.o.allocationPolicy } : {}) },
               ...(this.o.model ? { model: this.o.model } : {}),
             }) : undefined,
       );
@@ -226,10 +267,10 @@ export class LocalRuntime {
           continue;
         }
         await this.repairRenditions(job);
-        this.active.set(job.id, { work, running: new Set(), verifying: false });
+        this.active.set(job.id, newActive(work));
       }
     }
-    for (const job of await this.o.store.listByStatus(['VERIFYING'])) this.active.set(job.id, { running: new Set(), verifying: false });
+    for (const job of await this.o.store.listByStatus(['VERIFYING'])) this.active.set(job.id, newActive());
   }
 
   /**
@@ -262,7 +303,10 @@ export class LocalRuntime {
 
   private async dispatch(signal?: AbortSignal): Promise<void> {
     const inflight = new Set<Promise<void>>();
+    const sweepMs = this.o.deadlineSweepMs ?? 3000;
     for (;;) {
+      // The deadline watch: before picking, and on a timer while every worker is busy.
+      if (!signal?.aborted) await this.deadlineSweep(inflight.size).catch((err) => this.emit({ type: 'log', message: `deadline watch failed: ${errorText(err)}` }));
       while (inflight.size < this.o.workers && !signal?.aborted) {
         const work = await this.pickNext();
         if (!work) break;
@@ -270,8 +314,80 @@ export class LocalRuntime {
         inflight.add(p);
       }
       if (inflight.size === 0) break;
-      await Promise.race(inflight);
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<void>((r) => (timer = setTimeout(r, Math.max(250, sweepMs))));
+      await Promise.race([...inflight, tick]);
+      clearTimeout(timer);
     }
+  }
+
+  // ── deadline watch ─────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Find queued jobs whose P90 finish is past their deadline (`planDeadlineActions`, the same code as
+   * the cloud's deadline-watch Lambda and the simulator) and apply what it plans for them: raise their
+   * priority, switch to a faster variant of the recipe (faster preset, fewer passes, lowest-value rungs
+   * deferred). Each action is recorded on the job as a `deadline` Decision. Jobs already encoding are
+   * passed as running work (capacity) but never restarted here.
+   */
+  private async deadlineSweep(busy: number): Promise<void> {
+    if (!this.policy.managesDeadlines) return;
+    const now = this.now();
+    if (now - this.lastSweep < (this.o.deadlineSweepMs ?? 3000)) return;
+    this.lastSweep = now;
+    const queued: QueueEntry[] = [];
+    const running: RunningView[] = [];
+    const byId = new Map<string, Job>();
+    for (const [id, a] of this.active) {
+      const job = await this.o.store.get(id);
+      if (!job?.recipe || !job.prediction) continue;
+      const entry = this.queueEntry(job);
+      if (job.status === 'QUEUED' && a.running.size === 0 && job.renditions.every((r) => r.status === 'pending')) {
+        queued.push(entry);
+        byId.set(id, job);
+      } else if (job.status === 'QUEUED' || job.status === 'ENCODING') {
+        const total = job.prediction.wallSecP90;
+        running.push({
+          job,
+          poolId: 'local',
+          startedAt: job.history.findLast((h) => h.to === 'ENCODING')?.at ?? now,
+          expectedEndP90: now + (entry.workP90 / Math.max(1, a.running.size)) * 1000,
+          progress: total > 0 ? Math.max(0, 1 - entry.workP90 / total) : 0,
+          workP90: total,
+        });
+      }
+    }
+    if (queued.length === 0) return;
+    const pool: BackendPool = { id: 'local', backend: this.o.encoder.backend, slots: this.o.workers, free: Math.max(0, this.o.workers - busy), speed: 1, pricing: { kind: 'free' } };
+    const plans = planDeadlineActions({ queued, running, pools: [pool], now, policy: this.policy, ...(this.o.deadlineOptions ? { options: this.o.deadlineOptions } : {}) });
+    for (const plan of plans) {
+      const before = byId.get(plan.jobId);
+      // Restarting a running encode or moving to another backend has no local meaning.
+      if (before && plan.steps.some((s) => s === 'raise-priority' || s === 'switch-variant')) await this.applyDeadlinePlan(before, plan);
+    }
+  }
+
+  private async applyDeadlinePlan(before: Job, plan: DeadlinePlan): Promise<void> {
+    const a = this.active.get(plan.jobId);
+    if (!a) return;
+    const added = plan.job.decisions.slice(before.decisions.length);
+    let switched = false;
+    const stored = await updateJob(this.o.store, plan.jobId, (j) => {
+      if (j.status !== 'QUEUED' || !j.recipe || !j.profile) return undefined;
+      let next: Job = { ...j, updatedAt: this.now(), decisions: [...j.decisions, ...added] };
+      if (plan.variantLevel !== undefined && plan.variantLevel !== j.recipe.activeVariant && j.recipe.variants[plan.variantLevel]) {
+        // The faster variant is what will be encoded: predict it, so the schedule and the report compare like with like.
+        const recipe = { ...j.recipe, activeVariant: plan.variantLevel };
+        next = { ...next, recipe, prediction: predictJob(recipe, j.profile, this.o.encoder.backend, this.o.model ?? heuristicModel) };
+        switched = true;
+      }
+      return next;
+    });
+    if (stored.status !== 'QUEUED') return;
+    if (plan.boostMs !== undefined) a.boostMs = Math.max(a.boostMs, plan.boostMs);
+    if (switched) a.plans.clear();
+    this.emit({ type: 'log', message: `${plan.jobId}: deadline at risk — ${added.map((d) => d.action).join(', ')} (expected gain ${plan.expectedGainSec.toFixed(0)} s${plan.meetsDeadline ? '' : ', still late'})` });
+    this.emit({ type: 'job', job: stored });
   }
 
   /** The next piece of work: a verification first (it publishes a job), else the best job's next rendition. */
@@ -281,7 +397,7 @@ export class LocalRuntime {
       const job = await this.o.store.get(id);
       if (!job) continue;
       if (job.status === 'VERIFYING' && !a.verifying && a.running.size === 0) return { kind: 'verify', jobId: id };
-      if ((job.status === 'QUEUED' || job.status === 'ENCODING') && this.pendingRenditions(job, a).length > 0) jobs.push(await this.aged(job, a));
+      if ((job.status === 'QUEUED' || job.status === 'ENCODING') && this.nextEncodeWork(job, a)) jobs.push(await this.aged(job, a));
     }
     if (jobs.length === 0) return undefined;
     const ranked = jobs.map((j) => ({ job: j, key: this.policy.rankKey(this.queueEntry(j)) }));
@@ -290,14 +406,41 @@ export class LocalRuntime {
     // A job uses up to its allocated slots; a slot no other job wants goes to the best job anyway.
     const within = ordered.find((j) => (this.active.get(j.id)?.running.size ?? 0) < Math.max(1, j.allocation?.slots ?? 1));
     const job = within ?? ordered[0]!;
-    const rendition = this.pendingRenditions(job, this.active.get(job.id)!)[0]!;
-    return { kind: 'encode', jobId: job.id, rendition };
+    return this.nextEncodeWork(job, this.active.get(job.id)!);
+  }
+
+  /**
+   * The next encode of a job: a single-pass rendition, a chunk of a chunked rendition not yet finished
+   * (on disk) nor running, or the join of a rendition whose chunks are all finished. Mandatory rungs first.
+   */
+  private nextEncodeWork(job: Job, a: ActiveJob): Work | undefined {
+    for (const r of this.pendingRenditions(job)) {
+      const plan = this.chunkPlan(job, r, a);
+      if (!plan) {
+        if (!a.running.has(r.id)) return { kind: 'encode', jobId: job.id, rendition: r };
+        continue;
+      }
+      if (a.running.has(chunkKey(r.id, 'join'))) continue;
+      const done = finishedChunks(plan);
+      const chunk = plan.chunks.find((c) => !done.has(c.index) && !a.running.has(chunkKey(r.id, c.index)));
+      if (chunk) return { kind: 'chunk', jobId: job.id, rendition: r, plan, chunk };
+      if (done.size === plan.chunks.length) return { kind: 'join', jobId: job.id, rendition: r, plan };
+    }
+    return undefined;
+  }
+
+  private chunkPlan(job: Job, r: Rendition, a: ActiveJob): ChunkPlan | undefined {
+    if (!canChunk(this.o.encoder)) return undefined;
+    const key = `${r.id}@${job.recipe?.activeVariant ?? 0}`;
+    if (!a.plans.has(key)) a.plans.set(key, planRenditionChunks(job, r, this.jobDir(job.id), this.o.chunking) ?? null);
+    return a.plans.get(key) ?? undefined;
   }
 
   /** A job as the scheduling policy sees it: when it was queued and the predicted work still to do. */
   private queueEntry(job: Job): QueueEntry {
     const pending = new Set(job.renditions.filter((r) => r.status !== 'done').map((r) => r.renditionId));
-    const left = (job.prediction?.renditions ?? []).filter((p) => pending.has(p.renditionId));
+    const ladder = new Set(job.recipe ? activeLadder(job.recipe).map((r) => r.id) : []);
+    const left = (job.prediction?.renditions ?? []).filter((p) => pending.has(p.renditionId) && ladder.has(p.renditionId));
     return {
       job,
       queuedAt: this.active.get(job.id)?.work?.enqueuedAt ?? job.history.find((h) => h.to === 'QUEUED')?.at ?? job.createdAt,
@@ -307,7 +450,7 @@ export class LocalRuntime {
       normalisedPerMinute: 0,
       accelerated: false,
       emergency: job.adjustments.some((a) => a.kind === 'emergency'),
-      boostMs: 0,
+      boostMs: this.active.get(job.id)?.boostMs ?? 0,
     };
   }
 
@@ -321,12 +464,12 @@ export class LocalRuntime {
     return stored;
   }
 
-  /** Renditions of the active ladder still to encode, mandatory rungs first, not already running. */
-  private pendingRenditions(job: Job, a: ActiveJob): Rendition[] {
+  /** Renditions of the active ladder still to encode, mandatory rungs first. */
+  private pendingRenditions(job: Job): Rendition[] {
     if (!job.recipe) return [];
     const pending = new Set(job.renditions.filter((r) => r.status === 'pending').map((r) => r.renditionId));
     return activeLadder(job.recipe)
-      .filter((r) => pending.has(r.id) && !a.running.has(r.id))
+      .filter((r) => pending.has(r.id))
       .sort((x, y) => Number(y.mandatory) - Number(x.mandatory));
   }
 
@@ -342,11 +485,14 @@ export class LocalRuntime {
           a.verifying = false;
         }
       } else {
-        a.running.add(work.rendition.id);
+        const key = work.kind === 'encode' ? work.rendition.id : chunkKey(work.rendition.id, work.kind === 'join' ? 'join' : work.chunk.index);
+        a.running.add(key);
         try {
-          await this.encodeRendition(work.jobId, work.rendition, signal);
+          if (work.kind === 'encode') await this.encodeRendition(work.jobId, work.rendition, signal);
+          else if (work.kind === 'chunk') await this.encodeChunk(work.jobId, work.rendition, work.plan, work.chunk, signal);
+          else await this.joinChunks(work.jobId, work.rendition, work.plan, signal);
         } finally {
-          a.running.delete(work.rendition.id);
+          a.running.delete(key);
         }
         if (!signal?.aborted) await this.settleEncoding(work.jobId);
       }
@@ -358,7 +504,8 @@ export class LocalRuntime {
     }
   }
 
-  private async encodeRendition(jobId: string, rendition: Rendition, signal?: AbortSignal): Promise<void> {
+  /** QUEUED → ENCODING on a job's first encode (of a rendition or a chunk); the job as stored. */
+  private async startEncoding(jobId: string): Promise<Job> {
     let started = false;
     const job = await updateJob(this.o.store, jobId, (j) => {
       started = j.status === 'QUEUED';
@@ -367,7 +514,16 @@ export class LocalRuntime {
         : undefined;
     });
     if (started) this.emit({ type: 'job', job });
-    const predictedSec = job.prediction?.renditions.find((p) => p.renditionId === rendition.id)?.wallSecP50;
+    return job;
+  }
+
+  private predictedSec(job: Job, renditionId: string): number | undefined {
+    return job.prediction?.renditions.find((p) => p.renditionId === renditionId)?.wallSecP50;
+  }
+
+  private async encodeRendition(jobId: string, rendition: Rendition, signal?: AbortSignal): Promise<void> {
+    const job = await this.startEncoding(jobId);
+    const predictedSec = this.predictedSec(job, rendition.id);
     const attempt = this.o.ledger.start(jobId, rendition.id, this.now(), predictedSec);
     this.emit({ type: 'encode-start', job, renditionId: rendition.id });
     let result: RenditionResult;
@@ -377,24 +533,35 @@ export class LocalRuntime {
         { signal, onProgress: (p) => this.emit({ type: 'encode-progress', jobId, renditionId: rendition.id, fraction: p.fraction }) },
       );
     } catch (err) {
-      // Cancelled by our own signal: the rendition stays pending for the next run. (A cancellation we did
-      // not ask for counts as a failure, so it can never spin the dispatcher.)
-      if (signal?.aborted) {
-        this.o.ledger.finish(attempt, 'cancelled', this.now());
-        this.emit({ type: 'encode-end', jobId, renditionId: rendition.id, outcome: 'cancelled' });
-        return;
-      }
-      const error = errorText(err);
-      this.o.ledger.finish(attempt, 'failed', this.now(), { error });
-      await updateJob(this.o.store, jobId, (j) => ({
-        ...j,
-        updatedAt: this.now(),
-        renditions: j.renditions.map((r) => (r.renditionId === rendition.id ? { renditionId: r.renditionId, status: 'failed', outputs: [], backend: this.o.encoder.backend, error } : r)),
-      }));
-      this.emit({ type: 'encode-end', jobId, renditionId: rendition.id, outcome: 'failed', error });
+      await this.renditionFailed(jobId, rendition.id, rendition.id, attempt, err, signal);
       return;
     }
     this.o.ledger.finish(attempt, 'done', this.now(), { wallSec: result.wallSec, cpuSec: result.cpuSec });
+    await this.renditionDone(jobId, rendition, result, predictedSec);
+  }
+
+  /**
+   * An encode (or a join) failed: cancelled by our own signal, the rendition stays pending for the next
+   * run (a cancellation we did not ask for counts as a failure, so it can never spin the dispatcher);
+   * otherwise the rendition is marked failed with the cause.
+   */
+  private async renditionFailed(jobId: string, renditionId: string, label: string, attempt: number, err: unknown, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) {
+      this.o.ledger.finish(attempt, 'cancelled', this.now());
+      this.emit({ type: 'encode-end', jobId, renditionId: label, outcome: 'cancelled' });
+      return;
+    }
+    const error = errorText(err);
+    this.o.ledger.finish(attempt, 'failed', this.now(), { error });
+    await updateJob(this.o.store, jobId, (j) => ({
+      ...j,
+      updatedAt: this.now(),
+      renditions: j.renditions.map((r) => (r.renditionId === renditionId ? { renditionId: r.renditionId, status: 'failed', outputs: [], backend: this.o.encoder.backend, error } : r)),
+    }));
+    this.emit({ type: 'encode-end', jobId, renditionId: label, outcome: 'failed', error });
+  }
+
+  private async renditionDone(jobId: string, rendition: Rendition, result: RenditionResult, predictedSec: number | undefined): Promise<void> {
     const stored = await updateJob(this.o.store, jobId, (j) => ({
       ...j,
       updatedAt: this.now(),
@@ -406,6 +573,72 @@ export class LocalRuntime {
     } catch {
       /* calibration is best effort */
     }
+  }
+
+  /**
+   * One chunk of a chunked rendition, on one slot of the pool. A failed chunk is retried alone (the
+   * others are kept) up to `chunkAttempts`; then the rendition fails and the job's retry re-encodes
+   * only the chunks that are not finished.
+   */
+  private async encodeChunk(jobId: string, rendition: Rendition, plan: ChunkPlan, chunk: ChunkRange, signal?: AbortSignal): Promise<void> {
+    const encoder = this.o.encoder as ChunkingEncoder;
+    let job = await this.startEncoding(jobId);
+    const action = `chunk ${rendition.id}`;
+    if (!job.decisions.some((d) => d.kind === 'pipeline' && d.action === action)) {
+      job = await updateJob(this.o.store, jobId, (j) => (j.decisions.some((d) => d.kind === 'pipeline' && d.action === action) ? undefined : recordDecision(j, { at: this.now(), kind: 'pipeline', action, reason: plan.reason })));
+    }
+    const label = chunkLabel(rendition.id, chunk);
+    const total = plan.chunks.reduce((s, c) => s + c.frames, 0);
+    const whole = this.predictedSec(job, rendition.id);
+    const attempt = this.o.ledger.start(jobId, label, this.now(), whole === undefined ? undefined : (whole * chunk.frames) / total);
+    this.emit({ type: 'encode-start', job, renditionId: label });
+    let done: EncodedChunk;
+    try {
+      done = await encoder.encodeChunk({ job, recipe: job.recipe!, rendition, outputPrefix: this.jobDir(jobId) }, chunk, plan.dir, {
+        ...(signal ? { signal } : {}),
+        onProgress: (p) => this.emit({ type: 'encode-progress', jobId, renditionId: label, fraction: p.fraction }),
+      });
+    } catch (err) {
+      const a = this.active.get(jobId);
+      const key = chunkKey(rendition.id, chunk.index);
+      const failures = (a?.chunkFailures.get(key) ?? 0) + 1;
+      a?.chunkFailures.set(key, failures);
+      const limit = this.o.chunkAttempts ?? 2;
+      if (signal?.aborted || failures >= limit) {
+        await this.renditionFailed(jobId, rendition.id, label, attempt, signal?.aborted ? err : new Error(`chunk ${chunk.index + 1}/${chunk.count} failed ${failures} time(s): ${errorText(err)}`), signal);
+        return;
+      }
+      const error = errorText(err);
+      this.o.ledger.finish(attempt, 'failed', this.now(), { error });
+      this.emit({ type: 'encode-end', jobId, renditionId: label, outcome: 'failed', error });
+      this.emit({ type: 'log', message: `${jobId}: ${label} failed (${error}); retrying this chunk alone` });
+      return;
+    }
+    this.o.ledger.finish(attempt, 'done', this.now(), { wallSec: done.wallSec, cpuSec: done.cpuSec });
+    this.emit({ type: 'encode-end', jobId, renditionId: label, outcome: 'done', wallSec: done.wallSec });
+  }
+
+  /** Every chunk of a rendition is finished: join them into the rendition's outputs. */
+  private async joinChunks(jobId: string, rendition: Rendition, plan: ChunkPlan, signal?: AbortSignal): Promise<void> {
+    const encoder = this.o.encoder as ChunkingEncoder;
+    const job = await this.startEncoding(jobId);
+    const label = chunkKey(rendition.id, 'join');
+    const predictedSec = this.predictedSec(job, rendition.id);
+    const attempt = this.o.ledger.start(jobId, label, this.now());
+    const started = performance.now();
+    this.emit({ type: 'encode-start', job, renditionId: label });
+    let result: RenditionResult;
+    try {
+      result = await encoder.joinChunks({ job, recipe: job.recipe!, rendition, outputPrefix: this.jobDir(jobId) }, plan.chunks, plan.dir, signal ? { signal } : {});
+    } catch (err) {
+      // A join that fails its checks distrusts the chunks: the retry encodes them again.
+      if (!signal?.aborted) await rm(plan.dir, { recursive: true, force: true }).catch(() => undefined);
+      await this.renditionFailed(jobId, rendition.id, label, attempt, err, signal);
+      return;
+    }
+    this.o.ledger.finish(attempt, 'done', this.now(), { wallSec: (performance.now() - started) / 1000 });
+    await this.renditionDone(jobId, rendition, result, predictedSec);
+    await rm(plan.dir, { recursive: true, force: true }).catch(() => undefined);
   }
 
   /** When no rendition of a job is pending or running: retry the failed ones, fail the job, or verify it. */
@@ -422,6 +655,7 @@ export class LocalRuntime {
     if (failed.length > 0) {
       const why = failed.map((r) => r.error ?? `${r.renditionId} failed`).join('; ');
       if (job.attempts + 1 < maxAttempts) {
+        a.chunkFailures.clear();
         await updateJob(this.o.store, jobId, (j) => {
           const retrying = transition(j, 'RETRYING', this.now(), `retrying ${failed.length} failed rendition(s): ${why}`);
           return transition(retrying, 'ENCODING', this.now(), `attempt ${retrying.attempts + 1} of ${maxAttempts}`, {
@@ -508,6 +742,7 @@ export class LocalRuntime {
         : undefined,
     );
     await removeStalePartials(this.jobDir(jobId));
+    await rm(join(this.jobDir(jobId), '.chunks'), { recursive: true, force: true });
     await this.finished(published);
   }
 

@@ -130,6 +130,13 @@ export async function runLocal(inputs: readonly string[], config: LocalConfig, i
       workers: config.workers,
       maxAttempts: config.maxAttempts,
       localPoolSlots: config.workers,
+      ...(config.chunkSeconds
+        ? {
+            chunking: { chunkSeconds: config.chunkSeconds },
+            // The job's allocation says so too: chunks of about chunkSeconds of source each.
+            allocationPolicy: { minChunkSourceSec: config.chunkSeconds, chunkTargetSec: 1e-3 },
+          }
+        : {}),
       ...(model ? { model } : {}),
       onEvent: (e) => view.onEvent(e),
       onObservation: (o) => calibration.observe(o),

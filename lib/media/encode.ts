@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EncodeFailedError, MarqueeError } from '../core/errors';
+import type { ChunkRange } from '../core/pipeline';
 import { renderFfmpegArgs } from '../core/recipes/ffmpeg';
-import type { Recipe, RenditionResult } from '../core/types';
+import type { Backend, Recipe, Rendition, RenditionResult } from '../core/types';
 import type { EncodeProgress, EncodeTask, EncoderBackend } from '../ports';
-import { ffmpegPath } from './binaries';
+import { ffmpegPath, ffprobePath } from './binaries';
+import { ChunkJoinError, chunkArgs, concatList, probeVideo } from './chunked';
 import { inputArgs } from './probe';
 import { masterPlaylist, parseMediaPlaylist, type HlsVariant } from './hls';
 import { benchmarkCpuSec, ProcessError, run } from './process';
@@ -22,7 +24,31 @@ export interface LocalEncoderOptions {
   ffmpeg?: string;
   /** Target HLS segment length in seconds (rounded to whole GOPs); default 6. */
   hlsSegmentSeconds?: number;
+  /**
+   * Hardware encoder: `'nvenc'` renders H.264/HEVC rungs with `h264_nvenc`/`hevc_nvenc` (the GPU Batch
+   * worker); VP9/AV1 rungs, which NVENC cannot produce, stay on the CPU encoders. Default: CPU only.
+   */
+  hardware?: 'nvenc';
+  /** Backend recorded on the results (default `local`; the Batch worker passes `batch-gpu`/`batch-cpu`). */
+  backend?: Backend;
+  /** ffprobe binary for chunk frame checks; default MARQUEE_FFPROBE or the npm-shipped build. */
+  ffprobe?: string;
 }
+
+/** One finished chunk of a chunked rendition (its file is in place only when its frames were checked). */
+export interface EncodedChunk {
+  index: number;
+  path: string;
+  frames: number;
+  wallSec: number;
+  cpuSec: number;
+}
+
+/** File names of one chunk in a chunk folder: the final MP4 and its facts (written before the MP4 is renamed into place). */
+export const chunkPaths = (dir: string, index: number) => {
+  const n = String(index).padStart(4, '0');
+  return { mp4: join(dir, `chunk-${n}.mp4`), facts: join(dir, `chunk-${n}.json`) };
+};
 
 /**
  * Where the outputs of one rendition live under a job's output folder. Partial names carry a tag unique
@@ -47,6 +73,17 @@ export function lastProgressTime(chunk: string): number | undefined {
   return last;
 }
 
+/** An ffmpeg stderr listener that turns `time=` positions into progress fractions (up to `share`). */
+function progressReporter(durationSec: number, share: number, onProgress?: (p: EncodeProgress) => void): ((chunk: string) => void) | undefined {
+  if (!onProgress || !(durationSec > 0)) return undefined;
+  return (chunk: string) => {
+    const t = lastProgressTime(chunk);
+    if (t === undefined) return;
+    const fps = SPEED_FPS_RE.exec(chunk)?.[1];
+    onProgress({ fraction: Math.min(1, t / durationSec) * share, ...(fps ? { fps: Number(fps) } : {}) });
+  };
+}
+
 const lastLine = (stderr: string): string =>
   stderr
     .split(/[\r\n]+/)
@@ -62,85 +99,198 @@ const lastLine = (stderr: string): string =>
  * process never leaves a partial file that looks finished.
  */
 export class LocalFfmpegEncoder implements EncoderBackend {
-  readonly backend = 'local' as const;
+  readonly backend: Backend;
   private readonly ffmpeg: string;
 
   constructor(private readonly opts: LocalEncoderOptions = {}) {
     this.ffmpeg = opts.ffmpeg ?? ffmpegPath();
+    this.backend = opts.backend ?? 'local';
   }
 
-  async encode(task: EncodeTask, { signal, onProgress }: { signal?: AbortSignal; onProgress?: (p: EncodeProgress) => void } = {}): Promise<RenditionResult> {
-    const { rendition, recipe, outputPrefix } = task;
-    const source = task.job.source.uri;
-    const durationSec = task.job.profile?.source.durationSec ?? 0;
-    const paths = renditionPaths(outputPrefix, rendition.id);
-    const wantHls = recipe.packaging.includes('hls');
-    // DASH is packaged from the MP4s when the job publishes, so they are kept for it too.
-    const wantMp4 = recipe.packaging.includes('mp4') || recipe.packaging.includes('dash') || !wantHls;
-    const timeoutMs = this.opts.timeoutMs?.(task) ?? 120_000 + durationSec * 60_000;
-    const started = performance.now();
-    await mkdir(outputPrefix, { recursive: true });
+  /** The encoder a rung gets: NVENC for H.264/HEVC when `hardware: 'nvenc'`, the CPU encoder otherwise. */
+  acceleratorFor(rendition: Rendition): 'cpu' | 'nvenc' {
+    return this.opts.hardware === 'nvenc' && (rendition.codec === 'h264' || rendition.codec === 'hevc') ? 'nvenc' : 'cpu';
+  }
 
+  /** The ffmpeg arguments of a single-pass encode of one rendition into `outPath` (MP4). */
+  encodeArgs(task: EncodeTask, outPath: string): string[] {
+    const source = task.job.source.uri;
     const srcInfo = task.job.profile?.source;
     const input = inputArgs(source, srcInfo);
-    const args = [
+    const accelerator = this.acceleratorFor(task.rendition);
+    return [
       '-benchmark',
       ...renderFfmpegArgs({
         source,
-        rendition,
-        audio: recipe.audio,
-        output: { kind: 'mp4', path: paths.mp4Partial },
+        rendition: task.rendition,
+        audio: task.recipe.audio,
+        output: { kind: 'mp4', path: outPath },
         ...(this.opts.threads ? { threads: this.opts.threads } : {}),
+        ...(accelerator === 'nvenc' ? { accelerator } : {}),
         // Raw elementary streams carry no timing: the probed frame rate goes before `-i`.
         inputArgs: input.slice(0, input.indexOf('-i')),
         ...(srcInfo?.interlaced ? { deinterlace: true } : {}),
       }),
     ];
-    const encodeShare = wantHls ? 0.95 : 1;
-    const report = (chunk: string) => {
-      if (!onProgress || !(durationSec > 0)) return;
-      const t = lastProgressTime(chunk);
-      if (t === undefined) return;
-      const fps = SPEED_FPS_RE.exec(chunk)?.[1];
-      onProgress({ fraction: Math.min(1, t / durationSec) * encodeShare, ...(fps ? { fps: Number(fps) } : {}) });
-    };
-    let cpuSec = 0;
+  }
+
+  async encode(task: EncodeTask, { signal, onProgress }: { signal?: AbortSignal; onProgress?: (p: EncodeProgress) => void } = {}): Promise<RenditionResult> {
+    const { rendition, recipe, outputPrefix } = task;
+    const durationSec = task.job.profile?.source.durationSec ?? 0;
+    const paths = renditionPaths(outputPrefix, rendition.id);
+    const timeoutMs = this.timeoutFor(task);
+    const started = performance.now();
+    await mkdir(outputPrefix, { recursive: true });
+    const encodeShare = recipe.packaging.includes('hls') ? 0.95 : 1;
     try {
-      const res = await this.ffmpegRun(args, { timeoutMs, signal, onStderr: report }, rendition.id);
-      cpuSec += benchmarkCpuSec(res.stderr) ?? 0;
-      const outputs: string[] = [];
-      if (wantHls) {
-        const remux = await this.ffmpegRun(this.hlsRemuxArgs(paths.mp4Partial, paths.hlsPartialDir, recipe, rendition.codec !== 'h264'), { timeoutMs, signal }, rendition.id, async () => {
-          await rm(paths.hlsPartialDir, { recursive: true, force: true });
-          await mkdir(paths.hlsPartialDir, { recursive: true });
-        });
-        cpuSec += benchmarkCpuSec(remux.stderr) ?? 0;
-        await rm(paths.hlsDir, { recursive: true, force: true });
-        await rename(paths.hlsPartialDir, paths.hlsDir);
-        outputs.push(paths.hlsPlaylist);
-      }
-      if (wantMp4) {
-        await rename(paths.mp4Partial, paths.mp4);
-        outputs.unshift(paths.mp4);
-      } else {
-        await rm(paths.mp4Partial, { force: true });
-      }
-      onProgress?.({ fraction: 1 });
-      // Bytes of the primary output (MP4, else the HLS segments): the rendition's size, not its packagings summed.
-      const bytes = await outputBytes(outputs.slice(0, 1));
-      return {
-        renditionId: rendition.id,
-        status: 'done',
-        outputs,
-        bytes,
-        wallSec: (performance.now() - started) / 1000,
-        cpuSec,
-        backend: 'local',
-      };
+      const res = await this.ffmpegRun(this.encodeArgs(task, paths.mp4Partial), { timeoutMs, signal, onStderr: progressReporter(durationSec, encodeShare, onProgress) }, rendition.id);
+      const cpuSec = benchmarkCpuSec(res.stderr) ?? 0;
+      return await this.packageRendition(task, paths, { signal, onProgress, started, cpuSec, extraWallSec: 0 });
     } catch (err) {
       await rm(paths.mp4Partial, { force: true }).catch(() => undefined);
       await rm(paths.hlsPartialDir, { recursive: true, force: true }).catch(() => undefined);
       throw err;
+    }
+  }
+
+  private timeoutFor(task: EncodeTask): number {
+    return this.opts.timeoutMs?.(task) ?? 120_000 + (task.job.profile?.source.durationSec ?? 0) * 60_000;
+  }
+
+  /**
+   * The rendition's MP4 is complete at `paths.mp4Partial`: remux it to HLS when the recipe packages HLS,
+   * rename everything into place, and describe the result.
+   */
+  private async packageRendition(
+    task: EncodeTask,
+    paths: ReturnType<typeof renditionPaths>,
+    o: { signal?: AbortSignal; onProgress?: (p: EncodeProgress) => void; started: number; cpuSec: number; extraWallSec: number },
+  ): Promise<RenditionResult> {
+    const { rendition, recipe } = task;
+    const wantHls = recipe.packaging.includes('hls');
+    // DASH is packaged from the MP4s when the job publishes, so they are kept for it too.
+    const wantMp4 = recipe.packaging.includes('mp4') || recipe.packaging.includes('dash') || !wantHls;
+    const timeoutMs = this.timeoutFor(task);
+    let cpuSec = o.cpuSec;
+    const outputs: string[] = [];
+    if (wantHls) {
+      const remux = await this.ffmpegRun(this.hlsRemuxArgs(paths.mp4Partial, paths.hlsPartialDir, recipe, rendition.codec !== 'h264'), { timeoutMs, signal: o.signal }, rendition.id, async () => {
+        await rm(paths.hlsPartialDir, { recursive: true, force: true });
+        await mkdir(paths.hlsPartialDir, { recursive: true });
+      });
+      cpuSec += benchmarkCpuSec(remux.stderr) ?? 0;
+      await rm(paths.hlsDir, { recursive: true, force: true });
+      await rename(paths.hlsPartialDir, paths.hlsDir);
+      outputs.push(paths.hlsPlaylist);
+    }
+    if (wantMp4) {
+      await rename(paths.mp4Partial, paths.mp4);
+      outputs.unshift(paths.mp4);
+    } else {
+      await rm(paths.mp4Partial, { force: true });
+    }
+    o.onProgress?.({ fraction: 1 });
+    // Bytes of the primary output (MP4, else the HLS segments): the rendition's size, not its packagings summed.
+    const bytes = await outputBytes(outputs.slice(0, 1));
+    return {
+      renditionId: rendition.id,
+      status: 'done',
+      outputs,
+      bytes,
+      wallSec: o.extraWallSec + (performance.now() - o.started) / 1000,
+      cpuSec,
+      backend: this.backend,
+    };
+  }
+
+  /**
+   * Encode one chunk of a chunked rendition into `dir` (closed GOPs on the rendition's grid, video
+   * only, `chunkArgs` from lib/media/chunked.ts). The chunk's decoded frame count is checked (exact for
+   * every chunk but the last) before its file is renamed into place, so a chunk file that exists is
+   * finished and correct: a resumed run keeps it. Chunks are always CPU-encoded.
+   */
+  async encodeChunk(
+    task: EncodeTask,
+    chunk: ChunkRange,
+    dir: string,
+    { signal, onProgress }: { signal?: AbortSignal; onProgress?: (p: EncodeProgress) => void } = {},
+  ): Promise<EncodedChunk> {
+    const id = `${task.rendition.id} chunk ${chunk.index + 1}/${chunk.count}`;
+    const final = chunkPaths(dir, chunk.index);
+    const partial = join(dir, `.chunk-${String(chunk.index).padStart(4, '0')}.${process.pid}-${randomBytes(3).toString('hex')}.mp4.partial`);
+    const started = performance.now();
+    await mkdir(dir, { recursive: true });
+    try {
+      const args = chunkArgs({ source: task.job.source.uri, rendition: task.rendition, chunk, outPath: partial, ...(this.opts.threads ? { threads: this.opts.threads } : {}) });
+      const res = await this.ffmpegRun(args, { timeoutMs: 120_000 + chunk.durationSec * 60_000, signal, onStderr: progressReporter(chunk.durationSec, 1, onProgress) }, id);
+      const cpuSec = benchmarkCpuSec(res.stderr) ?? 0;
+      const { frames } = await probeVideo(partial, { ffprobe: this.opts.ffprobe ?? ffprobePath(), ...(signal ? { signal } : {}) });
+      const last = chunk.index === chunk.count - 1;
+      if (last ? !(frames >= 1 && frames <= chunk.frames) : frames !== chunk.frames) {
+        throw new ChunkJoinError(`${id} has ${frames} frames, expected ${chunk.frames}`);
+      }
+      const done: EncodedChunk = { index: chunk.index, path: final.mp4, frames, wallSec: (performance.now() - started) / 1000, cpuSec };
+      await writeFile(final.facts, JSON.stringify(done) + '\n');
+      await rename(partial, final.mp4);
+      onProgress?.({ fraction: 1 });
+      return done;
+    } catch (err) {
+      await rm(partial, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Join the finished chunks of a rendition (all present in `dir`, see `encodeChunk`): encode the audio
+   * once for the whole title, concatenate the chunks by stream copy (concat demuxer) and mux the audio,
+   * check the joined frame count is the chunks' sum, then package as a single-pass encode would (HLS
+   * remux, rename into place). The result's wall and CPU time are the chunks' plus the join's.
+   */
+  async joinChunks(task: EncodeTask, chunks: readonly ChunkRange[], dir: string, { signal }: { signal?: AbortSignal } = {}): Promise<RenditionResult> {
+    const { rendition, recipe, outputPrefix } = task;
+    const paths = renditionPaths(outputPrefix, rendition.id);
+    const started = performance.now();
+    const tag = `${process.pid}-${randomBytes(3).toString('hex')}`;
+    const list = join(dir, `.chunks.${tag}.txt`);
+    const audioPath = join(dir, `.audio.${tag}.m4a`);
+    await mkdir(outputPrefix, { recursive: true });
+    try {
+      const done: EncodedChunk[] = [];
+      for (const c of chunks) {
+        const f = chunkPaths(dir, c.index);
+        const facts = JSON.parse(await readFile(f.facts, 'utf8').catch(() => '{}')) as Partial<EncodedChunk>;
+        if (!(await stat(f.mp4).then((x) => x.size > 0).catch(() => false))) throw new ChunkJoinError(`${rendition.id}: chunk ${c.index + 1}/${c.count} is missing`);
+        done.push({ index: c.index, path: f.mp4, frames: facts.frames ?? 0, wallSec: facts.wallSec ?? 0, cpuSec: facts.cpuSec ?? 0 });
+      }
+      let cpuSec = done.reduce((a, c) => a + c.cpuSec, 0);
+      const timeoutMs = this.timeoutFor(task);
+      const audio = recipe.audio && task.job.profile?.source.audio !== null ? recipe.audio : null;
+      if (audio) {
+        const res = await this.ffmpegRun(
+          ['-benchmark', '-hide_banner', '-nostdin', '-y', '-i', task.job.source.uri, '-map', '0:a:0', '-vn', '-c:a', 'aac', '-b:a', `${audio.bitrateKbps}k`, '-ac', String(audio.channels), '-ar', String(audio.sampleRate),
+            ...(audio.loudnessTarget !== undefined ? ['-af', `loudnorm=I=${audio.loudnessTarget}:TP=-1.5:LRA=11`] : []), '-f', 'mp4', audioPath],
+          { timeoutMs, signal },
+          `${rendition.id} audio`,
+        );
+        cpuSec += benchmarkCpuSec(res.stderr) ?? 0;
+      }
+      await writeFile(list, concatList(done.map((c) => c.path)));
+      const args = ['-benchmark', '-hide_banner', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list];
+      if (audio) args.push('-i', audioPath, '-map', '0:v:0', '-map', '1:a:0');
+      args.push('-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', paths.mp4Partial);
+      const joined = await this.ffmpegRun(args, { timeoutMs, signal }, `${rendition.id} join`);
+      cpuSec += benchmarkCpuSec(joined.stderr) ?? 0;
+      const expected = done.reduce((a, c) => a + c.frames, 0);
+      const { frames } = await probeVideo(paths.mp4Partial, { ffprobe: this.opts.ffprobe ?? ffprobePath(), ...(signal ? { signal } : {}) });
+      if (frames !== expected) throw new ChunkJoinError(`${rendition.id}: joined ${frames} frames, the ${done.length} chunks hold ${expected}`);
+      return await this.packageRendition(task, paths, { signal, started, cpuSec, extraWallSec: done.reduce((a, c) => a + c.wallSec, 0) });
+    } catch (err) {
+      await rm(paths.mp4Partial, { force: true }).catch(() => undefined);
+      await rm(paths.hlsPartialDir, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      await rm(list, { force: true }).catch(() => undefined);
+      await rm(audioPath, { force: true }).catch(() => undefined);
     }
   }
 

@@ -15,6 +15,7 @@ export function registerRun(program: Command): void {
     .option('--vmaf-model <path>', 'libvmaf .pkl model: adds VMAF to verification (env MARQUEE_VMAF_MODEL)')
     .option('--no-quality', 'skip PSNR/SSIM/VMAF measurement while verifying (outputs are still probed)')
     .addOption(new Option('--attempts <n>', 'encode attempts per job before it fails').default('2'))
+    .addOption(new Option('--chunk-seconds <s>', 'encode every rendition of titles at least 2×s long as closed-GOP chunks of about s seconds, in parallel, then join (default: titles ≥ 10 min, 4K rungs, or when the allocation asks)'))
     .option('--fresh', 'forget previous runs in <out> (database, job outputs, sample clips) and start over')
     .option('--json', 'print report.json to stdout (log lines go to stderr)')
     .action(async (inputs: string[], opts: RunOptions) => {
