@@ -1,7 +1,10 @@
 /** Capacity planning helpers: size a fleet for a workload, run several policies on the same workload. */
+import { DEFAULT_PIPELINE_POLICY, type PipelinePolicy } from '../core/pipeline';
 import { policyByName, type PolicyName, type MarqueeOptions } from '../core/scheduling';
+import type { Tier } from '../core/types';
 import { buildArchetypes, type Archetype } from './archetypes';
 import { defaultFleet, fleetCapacity, type Fleet } from './fleet';
+import { titleRunner, type JobRunner } from './runner';
 import { simulate, type SimConfig, type SimResult } from './simulator';
 import { diurnalFactor, inPeakWindow, WorkloadGenerator, type WorkloadSpec } from './workload';
 
@@ -41,10 +44,40 @@ export function fleetForPeakLoad(workload: WorkloadSpec, targetPeakLoad: number,
   return { ...defaultFleet(slots), name: `default-${slots}-for-peak-load-${targetPeakLoad}` };
 }
 
-/** Run each policy on the same workload, fleet, faults and seed. */
-export function comparePolicies(base: Omit<SimConfig, 'policy'>, names: readonly PolicyName[], marquee: Partial<MarqueeOptions> = {}): SimResult[] {
+/**
+ * Pipeline policy for fast-lane titles: anything 30 s or longer is cut into ≈ 15 s closed-GOP
+ * chunks (each carrying at least 1.5× its own start and dispatch overhead), as many as there are
+ * idle worker slots when the title is planned (`chunkToIdle`), so a premium title's latency falls
+ * by parallelism off-peak instead of by holding fast slots idle for it, and chunking stops at
+ * saturation.
+ */
+export const FAST_LANE_PIPELINE: PipelinePolicy = { ...DEFAULT_PIPELINE_POLICY, chunkLongTitleSec: 30, targetChunkSec: 15, minChunkSec: 5, minChunkWorkFactor: 1.5 };
+
+/**
+ * Marquee's runner in the scheduling simulator: critical and premium titles run as chunked task
+ * graphs on Batch workers (encodes and joins; no MediaConvert, which takes whole titles), every
+ * other title as one encode task. Only encode work is modelled (as for every policy in that bench).
+ */
+export function fastLaneRunner(tiers: readonly Tier[] = ['critical', 'premium'], minChunksWhenBusy = 1): JobRunner {
+  return titleRunner({ shape: 'multi-stage', multiStageTiers: tiers, stageCosts: false, preferRouted: false, chunkToIdle: true, minChunksWhenBusy, policy: FAST_LANE_PIPELINE, name: `chunked-${tiers.join('+')}` });
+}
+
+/**
+ * Marquee's work-conserving options: no fast-lane reserve held idle. Lower tiers take a fast slot
+ * only when every slow slot is busy (overflow), so at peak every slot works; premium latency comes
+ * from rank, the fast slots being theirs first, and chunk parallelism (`fastLaneRunner`) when the
+ * fast pools are full of overflow work. Within a tier, long titles rank up to 15 min later
+ * (0.25 s per second of P90 work) so a burst of long titles does not hold up short ones.
+ */
+export const WORK_CONSERVING_MARQUEE: Partial<MarqueeOptions> = { fastReserveShare: 0, fastPoolsOverflowOnly: true, sizeOffsetMsPerWorkSec: 250, sizeOffsetCapMinutes: 15 };
+
+/** Run each policy on the same workload, fleet, faults and seed (optionally with its own runner). */
+export function comparePolicies(base: Omit<SimConfig, 'policy'>, names: readonly PolicyName[], marquee: Partial<MarqueeOptions> = {}, runnerFor: (name: PolicyName) => JobRunner | undefined = () => undefined): SimResult[] {
   const archetypes = base.archetypes ?? buildArchetypes();
-  return names.map((name) => simulate({ ...base, archetypes, policy: policyByName(name, marquee) }));
+  return names.map((name) => {
+    const runner = runnerFor(name) ?? base.runner;
+    return simulate({ ...base, archetypes, policy: policyByName(name, marquee), ...(runner ? { runner } : {}) });
+  });
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '-');

@@ -50,6 +50,8 @@ export interface PlanContext {
   rungs: readonly RungCost[];
   /** Backends the fleet has. */
   available: readonly Backend[];
+  /** Worker slots (Batch/local) idle right now with no runnable task waiting for them. */
+  idleSlots: number;
 }
 
 export interface JobRunner {
@@ -83,6 +85,14 @@ export interface TitleRunnerOptions {
   /** Charge analyse/package/QC/publish (both shapes); off, only encodes (and joins) are modelled. */
   stageCosts: boolean;
   policy?: PipelinePolicy;
+  /**
+   * Chunk only as wide as the idle capacity: a title's chunks are capped at the idle worker slots
+   * when it is planned (split over its chunked rungs), so chunking fills idle slots off-peak and
+   * turns off at saturation, where it would only queue ahead of other titles.
+   */
+  chunkToIdle?: boolean;
+  /** With `chunkToIdle`, chunks allowed per rung even when nothing is idle (they queue for the next free slots). */
+  minChunksWhenBusy?: number;
   /**
    * Tasks prefer the backend their format is routed to (4K → GPU, the rest → CPU) and are stolen
    * by other workers only when those are idle (default). Off, a task takes whichever pool the
@@ -134,6 +144,11 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
     const d = ctx.durationSec;
     const byId = new Map(ctx.rungs.map((x) => [x.rendition.id, x]));
     const available = ctx.available.filter((b) => b !== 'mediaconvert');
+    let p = policy;
+    if (options.chunkToIdle) {
+      const chunked = Math.max(1, ctx.rungs.filter((x) => x.rendition.height > policy.groupMaxHeight).length);
+      p = { ...policy, maxChunks: Math.max(1, options.minChunksWhenBusy ?? 1, Math.min(policy.maxChunks, Math.floor(ctx.idleSlots / chunked))) };
+    }
     const graph = buildTaskGraph({
       jobId: ctx.job.id,
       durationSec: d,
@@ -142,7 +157,7 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
       encodeCost: (r) => (byId.get(r.id)?.secPerSec ?? 0) * d,
       now: 0,
       includeAnalyse: false,
-      policy,
+      policy: p,
     });
     const kept = options.stageCosts ? graph.tasks : graph.tasks.filter((t) => t.stage === 'encode' || t.stage === 'join');
     const index = new Map(kept.map((t, i) => [t.id, i]));

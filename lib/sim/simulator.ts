@@ -13,7 +13,7 @@ import { canTransition, newJob, recordDecision } from '../core/job';
 import { seededRng, type Rng } from '../core/rng';
 import { admit, emergencyBump, schedule, type BackendPool, type QueueEntry, type SchedulerPolicy } from '../core/scheduling';
 import { DEFAULT_VALUE_POLICY, scoreValue, type ValuePolicy } from '../core/value';
-import { tierRank, type Job, type JobStatus, type Tier } from '../core/types';
+import { tierRank, type Backend, type Job, type JobStatus, type Tier } from '../core/types';
 import { buildArchetypes, type Archetype } from './archetypes';
 import type { Fleet, PoolSpec } from './fleet';
 import { fleetCapacity } from './fleet';
@@ -87,6 +87,11 @@ export interface SimConfig {
   archetypes?: Archetype[];
   /** Keep every finished Job record (tests; off at scale). */
   keepJobs?: boolean;
+  /**
+   * Slots left free after the scheduler's walk go to jobs that chose to wait for a faster pool
+   * (`schedule`'s `workConserving`). Default on.
+   */
+  workConserving?: boolean;
   /** Called for every published job (benches that need per-job figures). */
   onPublished?: (job: PublishedJob) => void;
 }
@@ -125,6 +130,8 @@ interface PoolState {
   busy: number;
   running: Set<SimTask>;
   meanRunSec: number;
+  /** Running tasks by predicted (P50) end: what a dispatcher knows about when a slot frees. */
+  ends: MinHeap<{ t: SimTask; runId: number }>;
 }
 
 /**
@@ -230,11 +237,30 @@ export function simulate(config: SimConfig): SimResult {
   const available = [...new Set(fleet.pools.map((p) => p.backend))];
   const keep = config.keepJobs === true;
 
-  const pools: PoolState[] = fleet.pools.map((spec) => ({ spec, slots: spec.slots, busy: 0, running: new Set(), meanRunSec: 600 }));
+  const pools: PoolState[] = fleet.pools.map((spec) => ({ spec, slots: spec.slots, busy: 0, running: new Set(), meanRunSec: 600, ends: new MinHeap() }));
   const poolById = new Map(pools.map((p) => [p.spec.id, p]));
   const minSpeed = pools.reduce((m, p) => Math.min(m, p.spec.speed), Infinity);
   const events = new MinHeap<Ev>();
-  const ready = new MinHeap<{ t: SimTask; v: number }>();
+  /**
+   * Runnable tasks, one heap per set of backends they can run on (monolithic titles: any pool;
+   * pipeline tasks: Batch workers), so a free slot is offered only work it can run.
+   */
+  const readyHeaps = new Map<string, { backends: readonly Backend[] | undefined; heap: MinHeap<{ t: SimTask; v: number }> }>();
+  let readyCount = 0;
+  const heapFor = (t: SimTask) => {
+    const b = t.spec.backends;
+    const key = b ? b.join('|') : '*';
+    let h = readyHeaps.get(key);
+    if (!h) {
+      h = { backends: b, heap: new MinHeap() };
+      readyHeaps.set(key, h);
+    }
+    return h.heap;
+  };
+  const pushReady = (t: SimTask) => {
+    heapFor(t).push(policy.rankKey(t.entry!), { t, v: t.v });
+    readyCount++;
+  };
   const live = new Map<string, SimJob>();
   const queuedJobs = new Set<SimJob>();
   const encodingJobs = new Set<SimJob>();
@@ -308,7 +334,7 @@ export function simulate(config: SimConfig): SimResult {
     const w = t.entry.workP50;
     queuedWork += w;
     queuedWorkByTier[t.sj.tierIndex]! += w;
-    ready.push(policy.rankKey(t.entry), { t, v: t.v });
+    pushReady(t);
     dirty = true;
   };
 
@@ -321,16 +347,22 @@ export function simulate(config: SimConfig): SimResult {
       queuedWork += t.entry.workP50 - old;
       queuedWorkByTier[sj.tierIndex]! += t.entry.workP50 - old;
       t.v++;
-      ready.push(policy.rankKey(t.entry), { t, v: t.v });
+      pushReady(t);
       dirty = true;
     }
+  };
+
+  const idleWorkerSlots = (): number => {
+    let free = 0;
+    for (const p of pools) if (p.spec.backend !== 'mediaconvert') free += Math.max(0, p.slots - p.busy);
+    return Math.max(0, free - readyCount);
   };
 
   /** Plan (or re-plan) the job's tasks at its active variant and queue the runnable ones. */
   const planTasks = (sj: SimJob) => {
     for (const t of sj.tasks) if (t.status === 'ready') unready(t);
     sj.epoch++;
-    const plan = runner.plan({ job: sj.job, tier: sj.tier, durationSec: sj.upload.durationSec, workP50: sj.workP50, rungs: sj.arche.rungs[sj.level] ?? sj.arche.rungs[0]!, available });
+    const plan = runner.plan({ job: sj.job, tier: sj.tier, durationSec: sj.upload.durationSec, workP50: sj.workP50, rungs: sj.arche.rungs[sj.level] ?? sj.arche.rungs[0]!, available, idleSlots: idleWorkerSlots() });
     sj.tasks = plan.tasks.map((spec, index) => ({ sj, index, epoch: sj.epoch, spec, status: 'blocked', depsLeft: spec.dependsOn.length, dependents: [], attempts: 0, v: 0, entry: null, pool: null, start: 0, end: 0, outcome: 'ok', estCost: 0, speed: 1, runId: 0 }));
     for (const t of sj.tasks) for (const d of t.spec.dependsOn) sj.tasks[d]!.dependents.push(t.index);
     sj.tasksLeft = sj.tasks.length;
@@ -370,6 +402,20 @@ export function simulate(config: SimConfig): SimResult {
     encodingJobs.delete(sj);
     if (keep) finished.push(sj.job);
     if (sj.job.status === 'FAILED') metrics.failed++;
+  };
+
+  /** P90 critical path of the tasks not yet started (done and running ones count as finished). */
+  const pendingPathP90 = (sj: SimJob): number => {
+    const fin = new Float64Array(sj.tasks.length);
+    let longest = 0;
+    for (const t of sj.tasks) {
+      if (t.status === 'done' || t.status === 'running') continue;
+      let s0 = 0;
+      for (const d of t.spec.dependsOn) s0 = Math.max(s0, fin[d]!);
+      fin[t.index] = s0 + t.spec.work * sj.arche.p90Ratio + t.spec.fixedSec;
+      longest = Math.max(longest, fin[t.index]!);
+    }
+    return longest;
   };
 
   const jobEntry = (sj: SimJob): QueueEntry => {
@@ -418,10 +464,20 @@ export function simulate(config: SimConfig): SimResult {
     else if (config.emergencyBumpRate && faultRng.next() < config.emergencyBumpRate) at(now + 300_000, { kind: 'bump', uploadIndex: u.index, sj });
   };
 
+  /** Seconds until the pool's first slot is predicted to free (its soonest predicted task end). */
+  const expectedFree = (p: PoolState): number => {
+    while (p.ends.size > 0) {
+      const top = p.ends.peek()!;
+      if (top.t.runId === top.runId && top.t.pool === p) return Math.max(0, (p.ends.peekKey()! - now) / 1000);
+      p.ends.pop();
+    }
+    return p.meanRunSec / Math.max(1, p.slots);
+  };
+
   const poolViews = (): BackendPool[] =>
     pools.map((p) => {
       const free = Math.max(0, p.slots - p.busy);
-      const view: BackendPool = { id: p.spec.id, backend: p.spec.backend, slots: p.slots, free, speed: p.spec.speed, pricing: p.spec.pricing, expectedFreeInSec: free > 0 ? 0 : p.meanRunSec / Math.max(1, p.slots) };
+      const view: BackendPool = { id: p.spec.id, backend: p.spec.backend, slots: p.slots, free, speed: p.spec.speed, pricing: p.spec.pricing, expectedFreeInSec: free > 0 ? 0 : expectedFree(p) };
       if (p.spec.acceleratedSpeed !== undefined) view.acceleratedSpeed = p.spec.acceleratedSpeed;
       return view;
     });
@@ -458,6 +514,7 @@ export function simulate(config: SimConfig): SimResult {
     t.runId = ++runIds;
     pool.busy += 1;
     pool.running.add(t);
+    pool.ends.push(now + (t.spec.work / speed + t.spec.fixedSec) * 1000, { t, runId: runIds });
     sj.running++;
     tasksRun++;
     if (sj.job.status === 'QUEUED' || sj.job.status === 'RETRYING') {
@@ -550,15 +607,21 @@ export function simulate(config: SimConfig): SimResult {
   };
 
   const dispatch = () => {
-    if (ready.size === 0 || !dirty) return;
+    if (readyCount === 0 || !dirty) return;
     dirty = false;
-    let free = 0;
-    for (const p of pools) free += Math.max(0, p.slots - p.busy);
-    if (free <= 0) return;
+    const freePools = pools.filter((p) => p.slots - p.busy > 0);
+    if (freePools.length === 0) return;
     const views = poolViews();
+    // Heaps holding work some free pool can run, merged in rank order.
+    const heaps = [...readyHeaps.values()].filter((h) => h.heap.size > 0 && (!h.backends || freePools.some((p) => h.backends!.includes(p.spec.backend)))).map((h) => h.heap);
+    if (heaps.length === 0) return;
     function* ordered(): Generator<QueueEntry> {
-      while (ready.size > 0) {
-        const node = ready.pop()!;
+      for (;;) {
+        let best: MinHeap<{ t: SimTask; v: number }> | undefined;
+        for (const h of heaps) if (h.size > 0 && (!best || h.peekKey()! < best.peekKey()!)) best = h;
+        if (!best) return;
+        const node = best.pop()!;
+        readyCount--;
         const t = node.t;
         if (node.v !== t.v) continue;
         if (t.status !== 'ready' || t.epoch !== t.sj.epoch) {
@@ -568,11 +631,8 @@ export function simulate(config: SimConfig): SimResult {
         yield t.entry!;
       }
     }
-    const result = schedule(ordered(), views, now, policy, { maxSkips: 32 });
-    for (const e of result.skipped) {
-      const t = (e as TaskEntry).task;
-      ready.push(policy.rankKey(e), { t, v: t.v });
-    }
+    const result = schedule(ordered(), views, now, policy, { maxSkips: 256, workConserving: config.workConserving ?? true });
+    for (const e of result.skipped) pushReady((e as TaskEntry).task);
     for (const d of result.dispatched) start((d.entry as TaskEntry).task, poolById.get(d.pool.id)!, d.speed, d.estCostUsd);
   };
 
@@ -582,6 +642,13 @@ export function simulate(config: SimConfig): SimResult {
       const k = Math.floor(faultRng.next() * victims.length);
       failTask(victims.splice(k, 1)[0]!, reason);
     }
+  };
+
+  /** Rank key of the first runnable non-emergency task (stale heap nodes may make it a little early: harmless). */
+  const frontRankKey = (): number => {
+    let k = Infinity;
+    for (const h of readyHeaps.values()) if (h.heap.size > 0) k = Math.min(k, h.heap.peekKey()!);
+    return k < -1e14 ? Infinity : k;
   };
 
   const sweep = () => {
@@ -606,18 +673,14 @@ export function simulate(config: SimConfig): SimResult {
     for (const sj of encodingJobs) {
       let endP90 = now;
       for (const t of sj.tasks) if (t.status === 'running') endP90 = Math.max(endP90, t.start + ((t.spec.work * sj.arche.p90Ratio) / t.speed + t.spec.fixedSec) * 1000);
-      if (sj.tasks.length > 1) {
-        let rest = 0;
-        for (const t of sj.tasks) if (t.status === 'ready' || t.status === 'blocked') rest += t.spec.work * sj.arche.p90Ratio + t.spec.fixedSec;
-        endP90 += Math.min(rest, sj.critP90) * 1000;
-      }
+      if (sj.tasks.length > 1) endP90 += pendingPathP90(sj) * 1000;
       if (endP90 <= sj.job.deadlineAt - margin) continue;
       let done = 0;
       for (const t of sj.tasks) if (t.status === 'done') done += t.spec.work;
       const task = sj.tasks.find((t) => t.status === 'running');
       running.push({ job: sj.job, poolId: task?.pool?.spec.id ?? pools[0]!.spec.id, startedAt: sj.firstStart, expectedEndP90: endP90, progress: sj.tasks.length === 1 && task ? Math.min(1, (now - task.start) / Math.max(1, (sj.workP50 / task.speed) * 1000)) : done / Math.max(1e-9, sj.workP50), workP90: sj.workP90 });
     }
-    const plans = candidates.length + running.length === 0 ? [] : planDeadlineActions({ queued: candidates.length > 0 ? [...queuedJobs].map(jobEntry) : [], candidates, running, pools: poolViews(), now, policy });
+    const plans = candidates.length + running.length === 0 ? [] : planDeadlineActions({ queued: candidates.length > 0 ? [...queuedJobs].map(jobEntry) : [], candidates, running, pools: poolViews(), now, policy, frontRankKey: frontRankKey() });
     for (const sj of back) riskIndex.push(riskKey(sj), sj);
     for (const plan of plans) {
       const sj = live.get(plan.jobId);

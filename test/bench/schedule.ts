@@ -6,8 +6,9 @@
  * ladder is the cost reference.
  */
 import { buildArchetypes } from '../../lib/sim/archetypes';
-import { comparePolicies, fleetForPeakLoad, resultRows, tierRows } from '../../lib/sim/plan';
-import { defaultFaults } from '../../lib/sim/simulator';
+import { marqueePolicy } from '../../lib/core/scheduling';
+import { comparePolicies, fastLaneRunner, fleetForPeakLoad, resultRows, tierRows, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
+import { defaultFaults, simulate } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, seasonDrop } from '../../lib/sim/workload';
 import type { SimResult } from '../../lib/sim/simulator';
 import { printTable, writeResult } from './report';
@@ -49,16 +50,25 @@ export default async function schedule(args: string[]): Promise<void> {
   const fleet = fleetForPeakLoad(workload, peakLoad, archetypes);
   const faults = defaultFaults(fleet);
   console.log(`fleet ${fleet.name}: ${fleet.pools.map((p) => `${p.id}=${p.slots}`).join(', ')}; ${days} days × ${uploadsPerDay} uploads/day, seed ${seed}`);
-  const results = comparePolicies({ workload, fleet, faults, archetypes, emergencyBumpRate: 0.0005 }, ['fifo', 'strict-tier', 'edf', 'marquee']);
+  const base = { workload, fleet, faults, archetypes, emergencyBumpRate: 0.0005 };
+  // Marquee: work-conserving fast lane (no idle reserve; lower tiers overflow onto fast pools only
+  // when the slow pool is full) and critical/premium titles as chunked task graphs.
+  const results = comparePolicies(base, ['fifo', 'strict-tier', 'edf', 'marquee'], WORK_CONSERVING_MARQUEE, (name) => (name === 'marquee' ? fastLaneRunner() : undefined));
   const marquee = results.find((r) => r.policy === 'marquee')!;
+  // Ablations on the same workload: the previous design (30% of fast pools held for the fast
+  // lane, monolithic titles) and the work-conserving policy without chunking.
+  const ablations = [
+    { ...simulate({ ...base, policy: marqueePolicy() }), policy: 'marquee-reserve30-monolithic' },
+    { ...simulate({ ...base, policy: marqueePolicy(WORK_CONSERVING_MARQUEE) }), policy: 'marquee-overflow-monolithic' },
+  ];
   const fifoPro = results.find((r) => r.policy === 'fifo')!.metrics.fifoProCostPerContentMinute;
-  printTable(resultRows(results), 'Policies on the same workload, fleet, faults and seed');
-  printTable(results.flatMap(tierRows), 'Turnaround by tier');
+  printTable(resultRows([...results, ...ablations]), 'Policies on the same workload, fleet, faults and seed (marquee = overflow fast lane + chunked premium; the last two rows are ablations)');
+  printTable([...results, ...ablations].flatMap(tierRows), 'Turnaround by tier');
   const rows = results.map((r) => ({ policy: r.policy, '$/content-min': r.metrics.costPerContentMinute.toFixed(5), 'vs FIFO-on-MC-Pro full ladder': (r.metrics.costPerContentMinute / fifoPro).toFixed(3) }));
   rows.push({ policy: 'fifo-mc-pro (reference)', '$/content-min': fifoPro.toFixed(5), 'vs FIFO-on-MC-Pro full ladder': '1.000' });
   printTable(rows, 'Modelled AWS cost per published content-minute');
-  const baselines = Object.fromEntries(results.filter((r) => r !== marquee).map((r) => [r.policy, figures(r, fifoPro)]));
+  const baselines = Object.fromEntries([...results, ...ablations].filter((r) => r !== marquee).map((r) => [r.policy, figures(r, fifoPro)]));
   const summary = { ...figures(marquee, fifoPro), baselines: { ...baselines, 'fifo-mc-pro': { costPerContentMinute: fifoPro, deadlineMet: results.find((r) => r.policy === 'fifo')!.metrics.deadlineMet } } };
   printTable([{ key: 'marquee', ...Object.fromEntries(Object.entries(figures(marquee, fifoPro)).map(([k, v]) => [k, Number(v.toFixed(4))])) }], 'Summary (Marquee)');
-  writeResult('schedule', summary, { fleet, workload, faults, detail: results.map((r) => ({ policy: r.policy, wallSeconds: r.wallSeconds, events: r.events, metrics: r.metrics })) });
+  writeResult('schedule', summary, { fleet, workload, faults, marqueeRunner: marquee.runner, detail: [...results, ...ablations].map((r) => ({ policy: r.policy, runner: r.runner, wallSeconds: r.wallSeconds, events: r.events, tasks: r.tasksRun, metrics: { ...r.metrics, workByHour: undefined } })) });
 }

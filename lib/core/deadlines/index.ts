@@ -68,6 +68,11 @@ export interface DeadlineInput {
    * Entries should be members of `queued` (the same objects or equal figures).
    */
   candidates?: readonly QueueEntry[];
+  /**
+   * Rank key of the first non-emergency work in the dispatch queue when it holds more than
+   * `queued` (pipeline tasks of titles already encoding). A raise ranks the job ahead of it.
+   */
+  frontRankKey?: number;
   running?: readonly RunningView[];
   pools: readonly BackendPool[];
   now: number;
@@ -154,6 +159,8 @@ export function planDeadlineActions(input: DeadlineInput): DeadlinePlan[] {
     keys[i] = policy.rankKey(queued[i]!);
     totalWork += queued[i]!.workP50;
   }
+  let frontKey = input.frontRankKey ?? Infinity;
+  for (let i = 0; i < n; i++) if (!queued[i]!.emergency && keys[i]! < frontKey) frontKey = keys[i]!;
   const minSpeed = pools.reduce((m, p) => Math.min(m, p.speed), Infinity);
   // Only a job that could miss with all queued work ahead of it at the slowest speed is a candidate.
   const pool = input.candidates ?? queued;
@@ -271,7 +278,9 @@ export function planDeadlineActions(input: DeadlineInput): DeadlinePlan[] {
       jobId: job.id,
       steps: chosen.steps,
       job: updated,
-      boostMs: chosen.steps.includes('raise-priority') ? Math.max(0, policy.rankKey(entry) - now) + 60_000 : undefined,
+      // A raise puts the job ahead of every queued job it may pass (the policy's rank still caps
+      // the lift at one tier), not merely ahead of "now": aged work can rank before now.
+      boostMs: chosen.steps.includes('raise-priority') ? Math.max(0, policy.rankKey(entry) - Math.min(now, frontKey)) + 60_000 : undefined,
       pinnedPool: chosen.pool?.id,
       variantLevel: chosen.variant?.level,
       workP50: chosen.variant ? chosen.work.p50 : undefined,

@@ -33,6 +33,13 @@ export function rankQueue(entries: readonly QueueEntry[], policy: SchedulerPolic
 export interface ScheduleOptions {
   /** Stop after passing over this many jobs that chose to wait (bounds the work per call). */
   maxSkips?: number;
+  /**
+   * Work-conserving: slots still free after the walk go to the jobs that chose to wait for a
+   * busy faster pool, in rank order, rather than idle (a premium chunk starts on a CPU worker now
+   * instead of waiting for a GPU while the CPU sits idle). Default off (the cloud dispatcher's
+   * behaviour).
+   */
+  workConserving?: boolean;
 }
 
 export interface ScheduleResult {
@@ -93,6 +100,15 @@ export function schedule(ordered: Iterable<QueueEntry>, pools: readonly BackendP
     const choice = freeTotal > 0 ? policy.choosePool(entry, live, now) : null;
     if (choice) take(entry, choice);
     else skipped.push(entry);
+  }
+  if (options.workConserving && freeTotal > 0 && skipped.length > 0) {
+    const waited = skipped.splice(0);
+    for (const entry of waited) {
+      // Only free pools are offered: nothing to wait for.
+      const choice = freeTotal > 0 ? policy.choosePool(entry, live.filter((p) => p.free > 0), now) : null;
+      if (choice) take(entry, choice);
+      else skipped.push(entry);
+    }
   }
   return { dispatched, skipped };
 }

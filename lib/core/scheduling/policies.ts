@@ -115,10 +115,24 @@ export interface MarqueeOptions {
    * (size it from the fast lane's arrival rate, e.g. `fastLaneReserve`, rather than a fixed share).
    */
   fastReserveSlots?: Readonly<Record<string, number>>;
+  /**
+   * Work-conserving fast lane: tiers outside the fast lane take a faster pool only when no slot of
+   * the slowest pool they can run on is free (overflow), so fast slots go to premium first without
+   * ever idling while work waits. Use with `fastReserveShare: 0`.
+   */
+  fastPoolsOverflowOnly?: boolean;
   /** Tiers that may borrow a reserved fast slot for work that frees it within `maxWaitForFasterSec`. */
   reserveLendTiers: readonly Tier[];
   /** A fast-lane job waits for a busy faster pool when the wait is at most this many seconds. */
   maxWaitForFasterSec: number;
+  /**
+   * Within a tier, a job ranks later by this many ms per reference second of its (critical-path)
+   * P90 work, at most `sizeOffsetCapMinutes`: a short premium title is not stuck behind a season
+   * drop of long ones queued a minute earlier. The cap keeps the order between tiers (it is below
+   * the smallest aging step), and deadline urgency still lifts a long job at risk. 0 = off.
+   */
+  sizeOffsetMsPerWorkSec?: number;
+  sizeOffsetCapMinutes?: number;
   /** MediaConvert pricing tier by job tier (Basic has fewer features but costs less). */
   mediaConvertTier: Record<Tier, MediaConvertTier>;
   /** Safety margin before a deadline when judging whether a pool meets it, seconds. */
@@ -155,11 +169,14 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
   const lead = o.urgencyLeadMinutes * MIN;
   const latestStart = (e: QueueEntry) => e.job.deadlineAt - (e.jobWorkP90 ?? e.workP90) * 1000 - lead;
   const reserveOf = (pool: BackendPool) => o.fastReserveSlots?.[pool.id] ?? Math.ceil(pool.slots * o.fastReserveShare);
-  const agedKey = (e: QueueEntry) => e.queuedAt + agingOffsetMs(baseTier(e.job), o.valuePolicy);
+  const sizeCap = (o.sizeOffsetCapMinutes ?? 0) * MIN;
+  const sizeOffset = (e: QueueEntry) => (o.sizeOffsetMsPerWorkSec ? Math.min(sizeCap, o.sizeOffsetMsPerWorkSec * (e.jobWorkP90 ?? e.workP90)) : 0);
+  const baseAged = (e: QueueEntry) => e.queuedAt + agingOffsetMs(baseTier(e.job), o.valuePolicy);
+  const agedKey = (e: QueueEntry) => baseAged(e) + sizeOffset(e);
   const reason = (e: QueueEntry): DispatchReason => {
     if (e.emergency) return 'emergency';
     if (e.boostMs > 0) return 'boosted';
-    return latestStart(e) < agedKey(e) ? 'urgent' : 'priority';
+    return latestStart(e) < baseAged(e) ? 'urgent' : 'priority';
   };
   const fastLane = (e: QueueEntry) => {
     const r = reason(e);
@@ -198,8 +215,10 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
           const speed = speedOn(pool, e);
           const run = e.workP90 / speed;
           if (pool.free <= 0) {
+            // Wait for a busy faster pool only while the job's total wait stays within the bound
+            // (a slot's predicted end can be wrong; the wait must not be).
             const wait = pool.expectedFreeInSec ?? Infinity;
-            if (wait <= o.maxWaitForFasterSec) bestBusyFinish = Math.min(bestBusyFinish, wait + run);
+            if (wait <= o.maxWaitForFasterSec && now - e.queuedAt + wait <= o.maxWaitForFasterSec) bestBusyFinish = Math.min(bestBusyFinish, wait + run);
             continue;
           }
           const costUsd = costOn(pool, e, speed, mcTier);
@@ -210,12 +229,14 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
       }
       let slowest = Infinity;
       for (const p of pools) if (canRunOn(p, e)) slowest = Math.min(slowest, speedOn(p, e));
+      const slowFree = o.fastPoolsOverflowOnly === true && pools.some((p) => p.free > 0 && canRunOn(p, e) && speedOn(p, e) <= slowest);
       let cheapestOk: { pool: BackendPool; speed: number; costUsd: number } | null = null;
       let fastest: { pool: BackendPool; speed: number; costUsd: number } | null = null;
       const budgetSec = (e.job.deadlineAt - now) / 1000 - o.deadlineMarginSec;
       for (const pool of pools) {
         if (pool.free <= 0 || !canRunOn(pool, e)) continue;
         const speed = speedOn(pool, e);
+        if (slowFree && speed > slowest) continue;
         // The fast lane's reserve lends slots to bulk work that frees them within the fast lane's
         // wait bound: utilisation without delaying premium or speeding standard past its lane.
         if (speed > slowest && pool.free <= reserveOf(pool) && !(o.reserveLendTiers.includes(tier) && e.workP90 / speed <= o.maxWaitForFasterSec)) continue;
