@@ -223,7 +223,7 @@ export interface Rendition {
   /** Predicted VMAF at the source's display size. */
   predictedVmaf?: number;
   /** QC floor for this rendition: below it the job fails QC. */
-  qualityFloor?: { vmaf: number; psnr: number };
+  qualityFloor?: { vmaf: number; psnr: number; /** SSIM floor from the title's measured hull (else QC's relative rule). */ ssim?: number };
 }
 
 export interface AudioProfile {

@@ -27,7 +27,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { bdRate, type RatePoint } from '../../lib/core/qc/bdrate';
-import { chooseRecipe } from '../../lib/core/recipes';
+import { chooseRecipe, measuresHull } from '../../lib/core/recipes';
+import type { MeasuredHull } from '../../lib/core/recipes/hull';
+import { probeHull } from '../../lib/media/hull-probe';
 import { crfForQvbrLevel } from '../../lib/core/recipes/codecs';
 import { renderFfmpegArgs } from '../../lib/core/recipes/ffmpeg';
 import type { ContentProfile, Rendition, SourceInfo, ValueScore } from '../../lib/core/types';
@@ -164,6 +166,13 @@ function summarize(perClip: Record<string, unknown>[], meta: Record<string, unkn
     clips: perClip.length,
     clipsWithBdRateVsApple: perClip.filter((r) => typeof r.bdVmafApple === 'number').length,
     clipsWithBdRateVsVodDefault: perClip.filter((r) => typeof r.bdVmafVod === 'number').length,
+    hullProbeSec: r2(perClip.reduce((a, r) => a + ((r.probeSec as number) ?? 0), 0)),
+    marqueeLadderEncodeSec: r2(perClip.reduce((a, r) => a + ((r.ladderEncodeSec as number) ?? 0), 0)),
+    hullProbeShareOfLadderEncode: (() => {
+      const p = perClip.reduce((a, r) => a + ((r.probeSec as number) ?? 0), 0);
+      const e = perClip.reduce((a, r) => a + ((r.ladderEncodeSec as number) ?? 0), 0);
+      return e > 0 ? r2(p / e) : null;
+    })(),
     totalMbitsMarquee: r2(perClip.reduce((a, r) => a + (r.mbitsMarquee as number), 0)),
     totalMbitsApple: r2(perClip.reduce((a, r) => a + (r.mbitsApple as number), 0)),
     totalMbitsVodDefault: r2(perClip.reduce((a, r) => a + (r.mbitsVod as number), 0)),
@@ -203,7 +212,18 @@ export default async function ladderBench(args: string[]): Promise<void> {
       const dur = Math.min(seconds, source.durationSec || seconds);
       const raw = /\.(h264|264|h265|hevc)$/i.test(clip.file);
       const inputArgs = raw ? ['-r', String(source.fps)] : [];
-      const recipe = chooseRecipe({ jobId: basename(clip.file), profile, value: BENCH_VALUE, formats: ['abr'], preset });
+      // The same path the runtime takes for the tier: premium titles are measured with a hull probe.
+      let measuredHull: MeasuredHull | undefined;
+      if (measuresHull(BENCH_VALUE.tier) && !args.includes('--predicted')) {
+        measuredHull = await probeHull(clip.path, profile, {
+          durationSec: dur,
+          targetPreset: preset,
+          ...(useVmaf ? { vmafModelPath: vmafModel } : { disableVmaf: true }),
+          onTrial: (p) => console.log(`  ${clip.file} trial ${p.width}x${p.height} crf${p.crf} ${p.preset}: ${p.kbps.toFixed(1)} kbit/s, VMAF ${p.vmaf?.toFixed(2) ?? 'n/a'}, PSNR ${p.psnr.toFixed(2)}`),
+        });
+      }
+      const recipe = chooseRecipe({ jobId: basename(clip.file), profile, value: BENCH_VALUE, formats: ['abr'], preset, ...(measuredHull ? { measuredHull } : {}) });
+      let marqueeEncodeSec = 0;
       const marquee = recipe.ladder.filter((r) => r.codec === 'h264');
       const base = marquee[marquee.length - 1]!;
       const asRendition = (id: string, width: number, height: number, crf: number, maxKbps: number): Rendition => {
@@ -224,7 +244,9 @@ export default async function ladderBench(args: string[]): Promise<void> {
           await run(ffmpegPath(), [...argv.slice(0, -5), '-pass', '1', '-passlogfile', log, '-f', 'mp4', '/dev/null'], { timeoutMs: 20 * 60_000 });
           argv = [...argv.slice(0, -5), '-pass', '2', '-passlogfile', log, ...argv.slice(-5)];
         }
+        const t0 = performance.now();
         await run(ffmpegPath(), argv, { timeoutMs: 20 * 60_000 });
+        if (ladder === 'marquee') marqueeEncodeSec += (performance.now() - t0) / 1000;
         const kbps = ((await videoBytes(out)) * 8) / dur / 1000;
         const q = await meter.measure(clip.path, out, { width: src.width, height: src.height, referenceFps: source.fps, durationSec: dur });
         const m: Measured = { ladder, rung, width: r.width, height: r.height, kbps, psnr: q.psnrY, ...(q.vmaf !== undefined ? { vmaf: q.vmaf } : {}) };
@@ -264,8 +286,11 @@ export default async function ladderBench(args: string[]): Promise<void> {
         mbitsApple: totalKbits('apple') / 1000,
         mbitsVod: totalKbits('vod') / 1000,
         sec: Math.round((performance.now() - clipStart) / 1000),
+        probeSec: measuredHull ? Math.round(measuredHull.costSec) : 0,
+        ladderEncodeSec: Math.round(marqueeEncodeSec),
+        probeShare: measuredHull ? Number((measuredHull.costSec / Math.max(1e-9, marqueeEncodeSec)).toFixed(2)) : 0,
       };
-      perClip.push({ ...row, ladder: marquee.map((r) => `${r.width}x${r.height}@crf${r.crf}`), rationale: recipe.rationale, points: measured });
+      perClip.push({ ...row, ...(measuredHull ? { hull: measuredHull } : {}), ladder: marquee.map((r) => `${r.width}x${r.height}@crf${r.crf}`), rationale: recipe.rationale, points: measured });
       // Partial results after every clip, so a long run that is stopped still leaves its figures.
       writeResult('ladder', { ...summarize(perClip, { preset, secondsPerClip: seconds, vmafSubsample: subsample, vmaf: useVmaf, profileSource: analyzer.name }), partial: true }, { clips: perClip });
       bdRows.push(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === undefined ? 'n/a' : typeof v === 'number' ? Number(v.toFixed(2)) : v])));

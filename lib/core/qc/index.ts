@@ -43,11 +43,20 @@ export interface QcTolerances {
   durationShare: number;
   /** Keyframes match across the ladder when within this many seconds. */
   keyframeSec: number;
-  /** SSIM below this fails any rendition (a broken picture, whatever its format). */
+  /**
+   * SSIM floor for clean content. A rendition's floor is the smaller of this and `relativeSsim` × the
+   * best SSIM in the ladder (grainy/noisy titles score low SSIM at every size), unless its recipe set
+   * one from the measured hull; never below `brokenSsim`.
+   */
   minSsim: number;
+  relativeSsim: number;
+  brokenSsim: number;
+  /** Without VMAF, PSNR floors loosen to the best PSNR in the ladder minus this (dB), never below `brokenPsnr`. */
+  relativePsnrDb: number;
+  brokenPsnr: number;
 }
 
-export const DEFAULT_QC_TOLERANCES: QcTolerances = { durationSec: 0.5, durationShare: 0.02, keyframeSec: 0.05, minSsim: 0.6 };
+export const DEFAULT_QC_TOLERANCES: QcTolerances = { durationSec: 0.5, durationShare: 0.02, keyframeSec: 0.05, minSsim: 0.6, relativeSsim: 0.5, brokenSsim: 0.2, relativePsnrDb: 10, brokenPsnr: 20 };
 
 export interface QcInput {
   recipe: Recipe;
@@ -68,16 +77,30 @@ export function floorOf(r: Rendition): { vmaf: number; psnr: number } {
   return { vmaf: FORMAT_VMAF_FLOOR[f], psnr: FORMAT_PSNR_FLOOR[f] - 2 };
 }
 
-/** Failures of one rendition's measured quality against its floor (VMAF when measured, else PSNR). */
-export function qualityFailures(r: Rendition, q: QualityScores, minSsim = DEFAULT_QC_TOLERANCES.minSsim): QcFailure[] {
-  const floor = floorOf(r);
+/** The best SSIM and PSNR measured in a ladder's results: the title's own reference for relative floors. */
+export interface LadderBest {
+  ssim?: number;
+  psnr?: number;
+}
+
+/**
+ * Failures of one rendition's measured quality against its floor (VMAF when measured, else PSNR),
+ * plus SSIM. PSNR/SSIM floors are relative to the title (its measured hull via the recipe's floor,
+ * else the best rendition of the ladder), so legitimately noisy content is not failed by a floor
+ * meant for clean pictures; a broken rendition still fails on VMAF or the broken-picture limits.
+ */
+export function qualityFailures(r: Rendition, q: QualityScores, tolerances: Partial<QcTolerances> | number = {}, best: LadderBest = {}): QcFailure[] {
+  const tol = { ...DEFAULT_QC_TOLERANCES, ...(typeof tolerances === 'number' ? { minSsim: tolerances } : tolerances) };
+  const base = floorOf(r);
+  const floor = { ...base, psnr: best.psnr !== undefined ? Math.max(tol.brokenPsnr, Math.min(base.psnr, best.psnr - tol.relativePsnrDb)) : base.psnr };
+  const minSsim = Math.max(tol.brokenSsim, r.qualityFloor?.ssim ?? (best.ssim !== undefined ? Math.min(tol.minSsim, tol.relativeSsim * best.ssim) : tol.minSsim));
   const out: QcFailure[] = [];
   if (q.vmaf !== undefined) {
     if (q.vmaf < floor.vmaf) out.push({ renditionId: r.id, check: 'vmaf-floor', reason: `${r.id}: VMAF ${q.vmaf.toFixed(1)} is below its floor ${floor.vmaf} (${r.format}, ${r.width}x${r.height})` });
   } else if (q.psnr < floor.psnr) {
     out.push({ renditionId: r.id, check: 'psnr-floor', reason: `${r.id}: PSNR ${q.psnr.toFixed(1)} dB is below its floor ${floor.psnr} dB (${r.format}, ${r.width}x${r.height}; VMAF not configured)` });
   }
-  if (q.ssim < minSsim) out.push({ renditionId: r.id, check: 'ssim-floor', reason: `${r.id}: SSIM ${q.ssim.toFixed(3)} is below ${minSsim}` });
+  if (q.ssim < minSsim) out.push({ renditionId: r.id, check: 'ssim-floor', reason: `${r.id}: SSIM ${q.ssim.toFixed(3)} is below ${minSsim.toFixed(2)}` });
   return out;
 }
 
@@ -100,13 +123,15 @@ export function evaluateQc(input: QcInput): QcVerdict {
   const ladder = input.ladder ?? input.recipe.ladder;
   const failures: QcFailure[] = [];
   const facts = new Map((input.facts ?? []).map((f) => [f.renditionId, f]));
+  const measuredQ = input.results.filter((x) => x.status === 'done' && x.quality && ladder.some((r) => r.id === x.renditionId)).map((x) => x.quality!);
+  const best: LadderBest = measuredQ.length > 0 ? { ssim: Math.max(...measuredQ.map((x) => x.ssim)), psnr: Math.max(...measuredQ.map((x) => x.psnr)) } : {};
   for (const r of ladder) {
     const res = input.results.find((x) => x.renditionId === r.id);
     if (!res || res.status !== 'done') {
       failures.push({ renditionId: r.id, check: 'missing', reason: `${r.id}: ${res ? `encode ${res.status}${res.error ? ` (${res.error})` : ''}` : 'no result'}` });
       continue;
     }
-    if (res.quality) failures.push(...qualityFailures(r, res.quality, tol.minSsim));
+    if (res.quality) failures.push(...qualityFailures(r, res.quality, tol, best));
     const f = facts.get(r.id);
     if (!f) continue;
     if (!f.hasVideo) failures.push({ renditionId: r.id, check: 'video-stream', reason: `${r.id}: output has no video stream` });

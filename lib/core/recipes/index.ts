@@ -1,12 +1,14 @@
-import type { ContentProfile, OutputFormat, Packaging, Recipe, Rendition, ValueScore, VideoCodec } from '../types';
+import type { ContentProfile, OutputFormat, Packaging, Recipe, Rendition, Tier, ValueScore, VideoCodec } from '../types';
 import { chooseAudio } from './audio';
 import { CODEC_RATE_FACTOR, crfForCodec, h264ProfileFor, qvbrLevelForCrf, TIER_CODECS, TIER_PRESET, tuneFor } from './codecs';
 import { chooseRungs, FORMAT_PSNR_FLOOR, FORMAT_VMAF_FLOOR, formatOfHeight, ladderPolicy, type LadderPoint } from './ladder';
+import { chooseMeasuredRungs, type HullPoint, type MeasuredHull } from './hull';
 import { DEFAULT_RQ_MODEL, predictKbps, predictVmaf, titleModel, type RateQualityModel, type TitleModel } from './model';
 import { buildVariants } from './variants';
 
 export { convexHull, chooseRungs, ladderPolicy, formatOfHeight, FORMAT_VMAF_FLOOR, FORMAT_PSNR_FLOOR } from './ladder';
 export { titleModel, predictKbps, predictVmaf, DEFAULT_RQ_MODEL } from './model';
+export { chooseMeasuredRungs, envelopePoints, hullMetric, probeCostShare, type MeasuredHull, type TrialPoint, type HullPoint } from './hull';
 export { qvbrLevelForCrf, crfForQvbrLevel, crfForCodec, tuneFor } from './codecs';
 
 /** What the recipe engine decides from. */
@@ -23,6 +25,25 @@ export interface RecipeInput {
   model?: RateQualityModel;
   /** Keyframe interval in seconds (default 2: divides 4 s and 6 s segments). */
   gopSeconds?: number;
+  /**
+   * The title's measured rate–quality hull (trial encodes, `lib/media/hull-probe.ts`). When given, the
+   * ladder is chosen on it; otherwise on the predicted model (e.g. the Lambda analyzer, or tiers whose
+   * budget does not pay for trial encodes — see `measuresHull`).
+   */
+  measuredHull?: MeasuredHull;
+}
+
+/**
+ * Tiers whose budget pays for a hull probe (trial encodes of sampled segments before the ladder is
+ * chosen): critical and premium. The probe costs roughly 10–40 % of one ladder's encode time on short
+ * titles and a few percent on long ones (the sampled seconds do not grow with the title); standard and
+ * bulk titles use the predicted model, which costs nothing beyond the analysis.
+ */
+export const HULL_PROBE_TIERS: readonly Tier[] = ['critical', 'premium'];
+
+/** True when a title of this tier should be measured with a hull probe before its recipe is chosen. */
+export function measuresHull(tier: Tier): boolean {
+  return HULL_PROBE_TIERS.includes(tier);
 }
 
 /** Heights each single format covers. */
@@ -48,8 +69,18 @@ export function chooseRecipe(input: RecipeInput): Recipe {
 
   const formats = input.formats.length > 0 ? input.formats : (['abr'] as OutputFormat[]);
   const abr = formats.includes('abr');
-  let points: LadderPoint[];
-  if (abr) {
+  let points: (LadderPoint & Partial<Pick<HullPoint, 'psnr' | 'ssim'>>)[];
+  const measured = input.measuredHull && input.measuredHull.points.length > 0 ? input.measuredHull : undefined;
+  const measuredPolicy = { ...policy, minStepVmaf: 2, minKbps: 30 };
+  if (abr && measured) {
+    const cap = formats.includes('uhd') || tier === 'critical' ? t.height : Math.min(t.height, 1080);
+    points = chooseMeasuredRungs(measured, measuredPolicy, { maxHeight: cap });
+    rationale.push(
+      `measured hull: ${measured.points.length} trial encodes (${measured.trialPreset}, ${measured.sampledSec.toFixed(1)} s sampled, ${measured.costSec.toFixed(1)} s), ` +
+        `${measured.targetPreset} vs ${measured.trialPreset}: rate ×${measured.presetRateFactor.toFixed(2)}, quality ${measured.presetQualityOffset >= 0 ? '+' : ''}${measured.presetQualityOffset.toFixed(1)}; ` +
+        `${points.length} rungs ${points.map((p) => `${p.height}p@crf${p.crf}≈${Math.round(p.kbps)}k`).join(' ')}`,
+    );
+  } else if (abr) {
     const cap = formats.includes('uhd') || tier === 'critical' ? t.height : Math.min(t.height, 1080);
     points = chooseRungs(t, policy, cap);
     rationale.push(
@@ -64,7 +95,9 @@ export function chooseRecipe(input: RecipeInput): Recipe {
         rationale.push(`${f} skipped: source is ${t.height}p, Marquee never upscales`);
         continue;
       }
-      const best = chooseRungs(t, { ...policy, maxRungs: 1 }, Math.min(hi, t.height))[0];
+      const best = measured
+        ? chooseMeasuredRungs(measured, { ...measuredPolicy, maxRungs: 1 }, { maxHeight: Math.min(hi, t.height) })[0]
+        : chooseRungs(t, { ...policy, maxRungs: 1 }, Math.min(hi, t.height))[0];
       if (best && best.height >= lo) points.push(best);
       else rationale.push(`${f}: no rung in ${lo}..${hi}p reaches the ${f} floor`);
     }
@@ -84,8 +117,9 @@ export function chooseRecipe(input: RecipeInput): Recipe {
   points.forEach((p, i) => {
     const crf = Math.round(p.crf);
     const format = formatOfHeight(p.height);
-    const kbps = predictKbps(t, p.height, crf);
-    const vmaf = predictVmaf(t, p.height, crf);
+    const fromHull = measured !== undefined && p.psnr !== undefined;
+    const kbps = fromHull ? p.kbps : predictKbps(t, p.height, crf);
+    const vmaf = fromHull ? p.vmaf : predictVmaf(t, p.height, crf);
     ladder.push({
       id: uniqueId(ids, `${p.height}p-h264`),
       format,
@@ -105,7 +139,7 @@ export function chooseRecipe(input: RecipeInput): Recipe {
       gopSeconds,
       closedGop: true,
       mandatory: i === 0 || i === points.length - 1 || topOfFormat.get(format) === i,
-      qualityFloor: floorFor(format, vmaf),
+      qualityFloor: fromHull ? measuredFloor(format, p, measured!) : floorFor(format, vmaf),
     });
   });
 
@@ -162,7 +196,20 @@ function floorFor(format: Exclude<OutputFormat, 'abr'>, predictedVmaf: number): 
   return { vmaf: Math.round(vmaf), psnr: FORMAT_PSNR_FLOOR[format] - 2 };
 }
 
-function dedupe(points: LadderPoint[]): LadderPoint[] {
+/**
+ * QC floors from the title's own measured hull: the format floor, loosened to what this rung measured
+ * minus a margin (trial samples vs the whole title) — noisy or grainy titles legitimately score low
+ * SSIM/PSNR at small rungs. VMAF never below 30, SSIM never below 0.2: under those a picture is broken.
+ */
+function measuredFloor(format: Exclude<OutputFormat, 'abr'>, p: LadderPoint & Partial<Pick<HullPoint, 'psnr' | 'ssim'>>, hull: MeasuredHull): { vmaf: number; psnr: number; ssim?: number } {
+  const onVmaf = hull.points.every((x) => x.vmaf !== undefined);
+  const vmaf = onVmaf ? Math.max(30, Math.min(FORMAT_VMAF_FLOOR[format], p.vmaf - 15)) : FORMAT_VMAF_FLOOR[format];
+  const psnr = Math.max(20, Math.min(FORMAT_PSNR_FLOOR[format] - 2, (p.psnr ?? FORMAT_PSNR_FLOOR[format]) - 4));
+  const ssim = p.ssim !== undefined ? Math.max(0.2, Math.min(0.6, p.ssim - 0.15)) : undefined;
+  return { vmaf: Math.round(vmaf), psnr: Math.round(psnr * 10) / 10, ...(ssim !== undefined ? { ssim: Math.round(ssim * 100) / 100 } : {}) };
+}
+
+function dedupe<P extends LadderPoint>(points: P[]): P[] {
   const seen = new Set<string>();
   return points.filter((p) => {
     const k = `${p.height}:${Math.round(p.crf)}`;
