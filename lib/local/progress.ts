@@ -98,6 +98,22 @@ export function barProgress(stream: NodeJS.WriteStream): ProgressView {
     }
     return jb;
   };
+  // Chunked renditions report per chunk (`<rendition>#<i>/<n>`) and join (`<rendition>#join`): a
+  // rendition's bar share is the mean of its chunks' progress.
+  const chunkShares = new Map<string, Map<string, number>>();
+  const setFraction = (jb: JobBar, jobId: string, label: string, fraction: number) => {
+    const m = /^(.+)#(\d+)\/(\d+)$/.exec(label);
+    if (!m) {
+      if (!label.endsWith('#join')) jb.fractions.set(label, fraction);
+      return;
+    }
+    const key = `${jobId}/${m[1]}`;
+    const shares = chunkShares.get(key) ?? new Map<string, number>();
+    chunkShares.set(key, shares);
+    shares.set(m[2]!, fraction);
+    const n = Number(m[3]);
+    jb.fractions.set(m[1]!, Math.min(0.99, [...shares.values()].reduce((a, b) => a + b, 0) / Math.max(1, n)));
+  };
   const redraw = (jb: JobBar, detail: string) => {
     const sum = [...jb.fractions.values()].reduce((a, b) => a + b, 0);
     jb.bar.update(Math.round((100 * sum) / Math.max(1, jb.total)), { detail });
@@ -124,25 +140,26 @@ export function barProgress(stream: NodeJS.WriteStream): ProgressView {
         case 'encode-start': {
           countJob(e.job);
           const jb = jobBar(e.job);
-          jb.fractions.set(e.renditionId, 0);
+          setFraction(jb, e.job.id, e.renditionId, 0);
           redraw(jb, e.renditionId);
           break;
         }
         case 'encode-progress': {
           const jb = jobs.get(e.jobId);
           if (!jb) break;
-          jb.fractions.set(e.renditionId, e.fraction);
+          setFraction(jb, e.jobId, e.renditionId, e.fraction);
           redraw(jb, e.renditionId);
           break;
         }
         case 'encode-end': {
           const jb = jobs.get(e.jobId);
-          if (e.outcome === 'done') {
+          const piece = e.renditionId.includes('#');
+          if (e.outcome === 'done' && !piece) {
             doneRenditions++;
             overall.update(doneRenditions, { detail: `${doneRenditions}/${totalRenditions} renditions` });
           }
           if (jb) {
-            jb.fractions.set(e.renditionId, e.outcome === 'done' ? 1 : 0);
+            setFraction(jb, e.jobId, e.renditionId, e.outcome === 'done' ? 1 : 0);
             redraw(jb, `${e.renditionId} ${e.outcome}`);
           }
           if (e.outcome === 'failed') multi.log(`${time()} ${e.jobId} ${e.renditionId} failed: ${e.error ?? ''}\n`);

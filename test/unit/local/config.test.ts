@@ -23,4 +23,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ workers: 'many' }, {}, 2)).toThrow(/--workers must be a whole number ≥ 1/);
     expect(() => loadConfig({}, { MARQUEE_WORKERS: '2.5' }, 2)).toThrow(/--workers/);
   });
+
+  it('reads --chunk-seconds as a positive number of seconds', () => {
+    expect(loadConfig({ chunkSeconds: '2' }, {}, 2).chunkSeconds).toBe(2);
+    expect(loadConfig({}, {}, 2).chunkSeconds).toBeUndefined();
+    expect(() => loadConfig({ chunkSeconds: '0' }, {}, 2)).toThrow(/--chunk-seconds must be a number of seconds > 0/);
+  });
 });
