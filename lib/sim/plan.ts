@@ -69,7 +69,7 @@ export function fastLaneRunner(tiers: readonly Tier[] = ['critical', 'premium'],
  * fast pools are full of overflow work. Within a tier, long titles rank up to 15 min later
  * (0.25 s per second of P90 work) so a burst of long titles does not hold up short ones.
  */
-export const WORK_CONSERVING_MARQUEE: Partial<MarqueeOptions> = { fastReserveShare: 0, fastPoolsOverflowOnly: true, sizeOffsetMsPerWorkSec: 250, sizeOffsetCapMinutes: 15 };
+export const WORK_CONSERVING_MARQUEE: Partial<MarqueeOptions> = { fastReserveShare: 0, fastPoolsOverflowOnly: true, sizeOffsetMsPerWorkSec: 250, sizeOffsetCapMinutes: 15, maxWaitForFasterSec: 300 };
 
 /** Run each policy on the same workload, fleet, faults and seed (optionally with its own runner). */
 export function comparePolicies(base: Omit<SimConfig, 'policy'>, names: readonly PolicyName[], marquee: Partial<MarqueeOptions> = {}, runnerFor: (name: PolicyName) => JobRunner | undefined = () => undefined): SimResult[] {

@@ -5,10 +5,10 @@
  * reference work completed per slot-hour relative to the 10-slot run. Then the wall-clock cost of
  * simulating one day of 1,000,000 uploads on a fleet sized for it (peak offered load = capacity).
  */
-import { policyByName, type PolicyName } from '../../lib/core/scheduling';
+import { marqueePolicy, policyByName, type PolicyName } from '../../lib/core/scheduling';
 import { buildArchetypes } from '../../lib/sim/archetypes';
 import { defaultFleet, fleetCapacity, fleetSlots } from '../../lib/sim/fleet';
-import { fleetForPeakLoad, meanWorkPerUpload } from '../../lib/sim/plan';
+import { fastLaneRunner, fleetForPeakLoad, meanWorkPerUpload, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
 import { defaultFaults, simulate } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD } from '../../lib/sim/workload';
 import { printTable, writeResult } from './report';
@@ -22,6 +22,9 @@ export default async function scale(args: string[]): Promise<void> {
   const sizes = (opt(args, 'sizes') ?? '10,100,1000,10000').split(',').map(Number);
   const dayUploads = Number(opt(args, 'day-uploads') ?? 1_000_000);
   const policyName = (opt(args, 'policy') ?? 'marquee') as PolicyName;
+  // Marquee as the schedule bench runs it: work-conserving options and chunked critical/premium titles.
+  const policy = () => (policyName === 'marquee' ? marqueePolicy(WORK_CONSERVING_MARQUEE) : policyByName(policyName));
+  const runner = policyName === 'marquee' ? fastLaneRunner() : undefined;
   const archetypes = buildArchetypes();
   const flat = { ...DEFAULT_WORKLOAD, days: 1 / 12, diurnalAmplitude: 0, seed: 11 };
   const workPerUpload = meanWorkPerUpload(flat, archetypes);
@@ -31,7 +34,7 @@ export default async function scale(args: string[]): Promise<void> {
   for (const slots of sizes) {
     const fleet = defaultFleet(slots);
     const uploadsPerDay = Math.round((1.1 * fleetCapacity(fleet) * 86_400) / workPerUpload);
-    const r = simulate({ workload: { ...flat, uploadsPerDay }, fleet, policy: policyByName(policyName), archetypes, faults: defaultFaults(fleet), sweepSec: 600, drainHours: 0 });
+    const r = simulate({ workload: { ...flat, uploadsPerDay }, fleet, policy: policy(), ...(runner ? { runner } : {}), archetypes, faults: defaultFaults(fleet), sweepSec: 600, drainHours: 0 });
     const m = r.metrics;
     const slotHours = fleetSlots(fleet) * 24 * flat.days;
     const workDone = m.utilisation * slotHours; // busy slot-hours in the day
@@ -44,8 +47,12 @@ export default async function scale(args: string[]): Promise<void> {
   printTable(rows, `Scaling (${policyName}, two flat saturated hours, faults on)`);
   const wl = { ...DEFAULT_WORKLOAD, uploadsPerDay: dayUploads, days: 1, seed: 12 };
   const fleet = fleetForPeakLoad(wl, 1, archetypes);
-  const day = simulate({ workload: wl, fleet, policy: policyByName(policyName), archetypes, faults: defaultFaults(fleet), sweepSec: 300, drainHours: 12 });
+  const cpu0 = process.cpuUsage();
+  const day = simulate({ workload: wl, fleet, policy: policy(), ...(runner ? { runner } : {}), archetypes, faults: defaultFaults(fleet), sweepSec: 300, drainHours: 12 });
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
   const dm = day.metrics;
-  printTable([{ uploads: dayUploads, slots: fleetSlots(fleet), published: dm.published, lost: dm.lostJobs, dup: dm.duplicatedJobs, 'deadline met': dm.deadlineMet.toFixed(4), 'peak util': dm.peakUtilisation.toFixed(4), events: day.events, 'wall s': day.wallSeconds.toFixed(1) }], 'A simulated day of 1,000,000 uploads');
-  writeResult('scale', { efficiencyAt1000: eff[1000] ?? null, efficiencyAt10000: eff[10000] ?? null, dayOf1MWallSeconds: day.wallSeconds }, { rows, day: { fleet, metrics: dm, events: day.events } });
+  const load = (await import('node:os')).loadavg()[0]!;
+  printTable([{ uploads: dayUploads, slots: fleetSlots(fleet), published: dm.published, lost: dm.lostJobs, dup: dm.duplicatedJobs, 'deadline met': dm.deadlineMet.toFixed(4), 'peak util': dm.peakUtilisation.toFixed(4), events: day.events, tasks: day.tasksRun, 'wall s': day.wallSeconds.toFixed(1), 'cpu s': cpuSec.toFixed(1), 'load avg': load.toFixed(1) }], `A simulated day of ${dayUploads.toLocaleString()} uploads (${day.runner})`);
+  writeResult('scale', { efficiencyAt1000: eff[1000] ?? null, efficiencyAt10000: eff[10000] ?? null, dayOf1MWallSeconds: day.wallSeconds, dayOf1MCpuSeconds: cpuSec }, { rows, day: { fleet, metrics: { ...dm, workByHour: undefined }, events: day.events, tasks: day.tasksRun, loadAvg: load } });
 }

@@ -1,7 +1,7 @@
 import { activeLadder } from '../recipes';
 import { normalisedMinutesPerContentMinute } from '../cost';
 import type { Job } from '../types';
-import { isEmergency } from './policies';
+import { isEmergency, speedOn } from './policies';
 import type { BackendPool, Dispatch, QueueEntry, SchedulerPolicy } from './types';
 
 /** Build the scheduler's view of a queued job from its record (prediction, recipe, adjustments). */
@@ -96,7 +96,22 @@ export function schedule(ordered: Iterable<QueueEntry>, pools: readonly BackendP
     take(entry, choice);
     if (freeTotal <= 0) break;
   }
-  for (const entry of stealers) {
+  // An idle worker steals the runnable task it runs best relative to where that task would
+  // rather run (a GPU takes an H.264 encode at NVENC speed before a QC task at its host CPU's);
+  // rank breaks ties.
+  const gain = (e: QueueEntry): number => {
+    let here = 0;
+    let home = 0;
+    for (const p of live) {
+      if (e.backends && !e.backends.includes(p.backend)) continue;
+      const sp = speedOn(p, e);
+      if (e.preferredBackends?.includes(p.backend)) home = Math.max(home, sp);
+      else if (p.free > 0) here = Math.max(here, sp);
+    }
+    return home > 0 ? here / home : here;
+  };
+  const ranked = stealers.map((e, i) => ({ e, i, g: gain(e) })).sort((a, b) => b.g - a.g || a.i - b.i);
+  for (const { e: entry } of ranked) {
     const choice = freeTotal > 0 ? policy.choosePool(entry, live, now) : null;
     if (choice) take(entry, choice);
     else skipped.push(entry);

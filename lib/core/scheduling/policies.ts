@@ -218,7 +218,7 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
             // Wait for a busy faster pool only while the job's total wait stays within the bound
             // (a slot's predicted end can be wrong; the wait must not be).
             const wait = pool.expectedFreeInSec ?? Infinity;
-            if (wait <= o.maxWaitForFasterSec && now - e.queuedAt + wait <= o.maxWaitForFasterSec) bestBusyFinish = Math.min(bestBusyFinish, wait + run);
+            if (wait <= o.maxWaitForFasterSec && (now - e.queuedAt) / 1000 + wait <= o.maxWaitForFasterSec) bestBusyFinish = Math.min(bestBusyFinish, wait + run);
             continue;
           }
           const costUsd = costOn(pool, e, speed, mcTier);
