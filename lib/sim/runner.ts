@@ -93,6 +93,8 @@ export interface TitleRunnerOptions {
   chunkToIdle?: boolean;
   /** With `chunkToIdle`, chunks allowed per rung even when nothing is idle (they queue for the next free slots). */
   minChunksWhenBusy?: number;
+  /** With `chunkToIdle`, tiers whose titles are chunked by the pipeline policy alone, idle or not (latency-critical). */
+  alwaysChunkTiers?: readonly Tier[];
   /**
    * Tasks prefer the backend their format is routed to (4K → GPU, the rest → CPU) and are stolen
    * by other workers only when those are idle (default). Off, a task takes whichever pool the
@@ -145,7 +147,7 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
     const byId = new Map(ctx.rungs.map((x) => [x.rendition.id, x]));
     const available = ctx.available.filter((b) => b !== 'mediaconvert');
     let p = policy;
-    if (options.chunkToIdle) {
+    if (options.chunkToIdle && !options.alwaysChunkTiers?.includes(ctx.tier)) {
       const chunked = Math.max(1, ctx.rungs.filter((x) => x.rendition.height > policy.groupMaxHeight).length);
       p = { ...policy, maxChunks: Math.max(1, options.minChunksWhenBusy ?? 1, Math.min(policy.maxChunks, Math.floor(ctx.idleSlots / chunked))) };
     }

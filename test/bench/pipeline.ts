@@ -18,7 +18,7 @@
 import { marqueePolicy } from '../../lib/core/scheduling';
 import { buildArchetypes, type Archetype } from '../../lib/sim/archetypes';
 import type { Fleet } from '../../lib/sim/fleet';
-import { meanWorkPerUpload } from '../../lib/sim/plan';
+import { meanWorkPerUpload, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
 import { DEFAULT_DEVICE_SPEEDS, titleRunner, type JobRunner } from '../../lib/sim/runner';
 import { defaultFaults, simulate, type PublishedJob, type SimResult } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, type Upload } from '../../lib/sim/workload';
@@ -75,12 +75,14 @@ export default async function pipelineBench(args: string[]): Promise<void> {
 
   const runners: JobRunner[] = [
     titleRunner({ shape: 'monolithic', devices, stageCosts: true, name: 'monolithic' }),
-    titleRunner({ shape: 'multi-stage', devices, stageCosts: true, name: 'multi-stage' }),
+    // Chunks cost a start and a dispatch each: standard and bulk titles are chunked only as wide as
+    // the idle workers (none at saturation); critical and premium always (their latency).
+    titleRunner({ shape: 'multi-stage', devices, stageCosts: true, chunkToIdle: true, alwaysChunkTiers: ['critical', 'premium'], name: 'multi-stage' }),
   ];
   const started = performance.now();
   const runs = runners.map((runner) => {
     const published: PublishedJob[] = [];
-    const r = simulate({ workload: { ...flat, uploadsPerDay }, fleet, policy: marqueePolicy(), runner, archetypes, faults: { ...defaultFaults(fleet), nodeLosses: [] }, extraUploads: long4k, drainHours: 0, sweepSec: 120, onPublished: (j) => published.push(j) });
+    const r = simulate({ workload: { ...flat, uploadsPerDay }, fleet, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner, archetypes, faults: { ...defaultFaults(fleet), nodeLosses: [] }, extraUploads: long4k, drainHours: 0, sweepSec: 120, onPublished: (j) => published.push(j) });
     return { r, published };
   });
   const wallSec = (performance.now() - started) / 1000;
@@ -109,9 +111,10 @@ export default async function pipelineBench(args: string[]): Promise<void> {
 
   console.log(`Fleet: ${cpu} CPU workers (x264, speed 1) + ${gpu} GPU workers (NVENC ×${devices.gpuNvenc} on H.264/HEVC rungs, host CPU ×${devices.gpuHost} for the rest); no MediaConvert.`);
   console.log(`Workload: the schedule bench's upload mix at a flat ${uploadsPerDay.toLocaleString()} uploads/day = ${load}× the fleet's reference capacity (unbounded backlog), plus a ${uhd.contentClass} 4K premium title of 30–60 min every 30 min; ${hours} h, seed ${seed}; 1% crashes, stuck encodes, Spot interruptions.`);
-  console.log('Both shapes run in the same simulator with the same Marquee scheduler, deadline manager, admission control, faults and ledger, the same per-rung cost model and device speeds, and the same package/QC/publish costs.');
+  console.log('Both shapes run in the same simulator with the same Marquee scheduler (work-conserving options, as in the schedule bench), deadline manager, admission control, faults and ledger, the same per-rung cost model and device speeds, and the same package/QC/publish costs.');
   console.log('  monolithic: one worker takes a whole title — every rung one after another, then package, QC, publish (a GPU worker: NVENC for H.264/HEVC, its host CPU for the rest); the scheduler places titles (fast lane on the fastest worker).');
-  console.log('  multi-stage: the lib/core/pipeline task graph — closed-GOP chunks of long/4K rungs, grouped cheap rungs, joins, package, QC, publish as separate tasks; 4K rungs prefer GPU workers, the rest CPU workers, and an idle worker steals any runnable task it can run (at its own speed).');
+  console.log('  multi-stage: the lib/core/pipeline task graph — closed-GOP chunks of long/4K rungs (critical/premium always; other tiers only as wide as the idle workers), grouped cheap rungs, joins, package, QC, publish as separate tasks;');
+  console.log('    4K rungs prefer GPU workers, the rest CPU workers, and an idle worker steals the runnable task it runs best (at its own speed).');
   console.log(`Throughput = reference work delivered per hour over [${warmup} h, ${hours} h] (encode + packaging/QC cost at speed 1 credited as each task succeeds; joins, overheads and failed attempts credit nothing).`);
   const row = (name: string, f: typeof mono) => ({
     pipeline: name,
