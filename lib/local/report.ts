@@ -64,7 +64,7 @@ export interface JobReport {
   deadlineActions?: DeadlineActionReport[];
   /** The recipe variant encoded when it is not the full-quality one (e.g. `fast-preset`). */
   variant?: string;
-  /** Rungs the active variant leaves out (published later; not encoded by this run). */
+  /** Rungs the active variant deferred: encoded after the job published (when the pool had nothing else), then added to the manifests. */
   deferredRenditions?: string[];
   /** Renditions encoded as chunks: rendition id → number of chunks. */
   chunked?: Record<string, number>;
@@ -108,7 +108,8 @@ const min = (xs: Array<number | undefined>): number | undefined => {
 export function jobReport(job: Job, input: string | undefined, outDir: string, attempts: readonly EncodeAttempt[]): JobReport {
   const terminalAt = isTerminal(job.status) ? job.history.findLast((h) => h.to === job.status)?.at : undefined;
   const ladder = job.recipe ? activeLadder(job.recipe) : [];
-  const inLadder = new Set(ladder.map((r) => r.id));
+  // The active ladder, plus deferred rungs published later.
+  const inLadder = new Set([...ladder.map((r) => r.id), ...job.renditions.filter((r) => r.status === 'done').map((r) => r.renditionId)]);
   const renditions = job.renditions.filter((r) => inLadder.has(r.renditionId));
   const done = renditions.filter((r) => r.status === 'done');
   const predicted = new Map(job.prediction?.renditions.map((p) => [p.renditionId, p.wallSecP50]) ?? []);

@@ -107,7 +107,18 @@ type Work =
   | { kind: 'verify'; jobId: string }
   | { kind: 'encode'; jobId: string; rendition: Rendition }
   | { kind: 'chunk'; jobId: string; rendition: Rendition; plan: ChunkPlan; chunk: ChunkRange }
-  | { kind: 'join'; jobId: string; rendition: Rendition; plan: ChunkPlan };
+  | { kind: 'join'; jobId: string; rendition: Rendition; plan: ChunkPlan }
+  /** A rung a faster variant deferred, encoded after its job published (full-quality settings). */
+  | { kind: 'deferred'; jobId: string; rendition: Rendition };
+
+/** Deferred rungs of a published job still to encode (the variant published the others first). */
+export function deferredPending(job: Job): Rendition[] {
+  if (job.status !== 'PUBLISHED' || !job.recipe) return [];
+  const deferred = job.recipe.variants[job.recipe.activeVariant]?.deferredRenditionIds ?? [];
+  if (deferred.length === 0) return [];
+  const pending = new Set(job.renditions.filter((r) => r.status === 'pending').map((r) => r.renditionId));
+  return job.recipe.ladder.filter((r) => deferred.includes(r.id) && pending.has(r.id));
+}
 
 const chunkKey = (renditionId: string, index: number | 'join') => `${renditionId}#${index}`;
 const chunkLabel = (renditionId: string, c: ChunkRange) => `${renditionId}#${c.index + 1}/${c.count}`;
@@ -127,6 +138,8 @@ export class LocalRuntime {
   private readonly valuePolicy: ValuePolicy;
   private readonly active = new Map<string, ActiveJob>();
   private lastSweep = -Infinity;
+  /** Published jobs with deferred rungs to encode later, and which of those are running. */
+  private readonly backfill = new Map<string, Set<string>>();
 
   constructor(private readonly o: LocalRuntimeOptions) {
     this.clock = o.clock ?? systemClock;
@@ -271,6 +284,7 @@ export class LocalRuntime {
       }
     }
     for (const job of await this.o.store.listByStatus(['VERIFYING'])) this.active.set(job.id, newActive());
+    for (const job of await this.o.store.listByStatus(['PUBLISHED'])) if (deferredPending(job).length > 0) this.backfill.set(job.id, new Set());
   }
 
   /**
@@ -377,8 +391,13 @@ export class LocalRuntime {
       let next: Job = { ...j, updatedAt: this.now(), decisions: [...j.decisions, ...added] };
       if (plan.variantLevel !== undefined && plan.variantLevel !== j.recipe.activeVariant && j.recipe.variants[plan.variantLevel]) {
         // The faster variant is what will be encoded: predict it, so the schedule and the report compare like with like.
+        // Deferred rungs keep a prediction at full settings (they are encoded after publishing), outside the totals.
         const recipe = { ...j.recipe, activeVariant: plan.variantLevel };
-        next = { ...next, recipe, prediction: predictJob(recipe, j.profile, this.o.encoder.backend, this.o.model ?? heuristicModel) };
+        const model = this.o.model ?? heuristicModel;
+        const prediction = predictJob(recipe, j.profile, this.o.encoder.backend, model);
+        const deferred = new Set(recipe.variants[plan.variantLevel]?.deferredRenditionIds ?? []);
+        const later = deferred.size > 0 ? predictJob({ ...recipe, activeVariant: 0 }, j.profile, this.o.encoder.backend, model).renditions.filter((p) => deferred.has(p.renditionId)) : [];
+        next = { ...next, recipe, prediction: { ...prediction, renditions: [...prediction.renditions, ...later] } };
         switched = true;
       }
       return next;
@@ -399,7 +418,7 @@ export class LocalRuntime {
       if (job.status === 'VERIFYING' && !a.verifying && a.running.size === 0) return { kind: 'verify', jobId: id };
       if ((job.status === 'QUEUED' || job.status === 'ENCODING') && this.nextEncodeWork(job, a)) jobs.push(await this.aged(job, a));
     }
-    if (jobs.length === 0) return undefined;
+    if (jobs.length === 0) return this.pickDeferred();
     const ranked = jobs.map((j) => ({ job: j, key: this.policy.rankKey(this.queueEntry(j)) }));
     ranked.sort((x, y) => x.key - y.key || x.job.createdAt - y.job.createdAt || x.job.id.localeCompare(y.job.id));
     const ordered = ranked.map((r) => r.job);
@@ -407,6 +426,16 @@ export class LocalRuntime {
     const within = ordered.find((j) => (this.active.get(j.id)?.running.size ?? 0) < Math.max(1, j.allocation?.slots ?? 1));
     const job = within ?? ordered[0]!;
     return this.nextEncodeWork(job, this.active.get(job.id)!);
+  }
+
+  /** "The rest later": a deferred rung of a published job, when no job in flight wants the slot. */
+  private async pickDeferred(): Promise<Work | undefined> {
+    for (const [id, running] of this.backfill) {
+      const job = await this.o.store.get(id);
+      const r = job ? deferredPending(job).find((x) => !running.has(x.id)) : undefined;
+      if (r) return { kind: 'deferred', jobId: id, rendition: r };
+    }
+    return undefined;
   }
 
   /**
@@ -474,6 +503,10 @@ export class LocalRuntime {
   }
 
   private async perform(work: Work, signal?: AbortSignal): Promise<void> {
+    if (work.kind === 'deferred') {
+      await this.performDeferred(work.jobId, work.rendition, signal).catch((err) => this.emit({ type: 'log', message: `${work.jobId}: deferred ${work.rendition.id} could not be published: ${errorText(err)}` }));
+      return;
+    }
     const a = this.active.get(work.jobId);
     if (!a) return;
     try {
@@ -746,11 +779,63 @@ export class LocalRuntime {
     await this.finished(published);
   }
 
+  /**
+   * Encode one deferred rung of a published job; after the last, verify the whole ladder again (QC
+   * judges every rung together: floors, alignment) and republish the manifests with the new rungs.
+   * The job stays PUBLISHED either way; rungs that fail are left out, with the reason recorded.
+   */
+  private async performDeferred(jobId: string, rendition: Rendition, signal?: AbortSignal): Promise<void> {
+    const running = this.backfill.get(jobId);
+    if (!running) return;
+    running.add(rendition.id);
+    try {
+      await this.encodeRendition(jobId, rendition, signal);
+    } finally {
+      running.delete(rendition.id);
+    }
+    if (signal?.aborted || running.size > 0) return;
+    const job = await this.o.store.get(jobId);
+    if (!job?.recipe || !job.profile || deferredPending(job).length > 0) return;
+    this.backfill.delete(jobId);
+    const deferred = new Set(job.recipe.variants[job.recipe.activeVariant]?.deferredRenditionIds ?? []);
+    const done = job.renditions.filter((r) => r.status === 'done');
+    const fresh = done.filter((r) => deferred.has(r.renditionId));
+    if (fresh.length === 0) return;
+    const src = job.profile.source;
+    const ladder = job.recipe.ladder.filter((r) => done.some((d) => d.renditionId === r.id));
+    const { results, verdict } = await verifyRenditions(job.source.uri, job.recipe, ladder, done, {
+      ...(this.o.quality ? { meter: this.o.quality } : {}), width: src.width, height: src.height, sourceDurationSec: src.durationSec, sourceHasAudio: src.audio !== null, ...(signal ? { signal } : {}),
+    });
+    if (signal?.aborted) return;
+    const byId = new Map(results.map((r) => [r.renditionId, r]));
+    const ids = fresh.map((r) => r.renditionId).join(', ');
+    const renditions = job.renditions.map((r) => {
+      const checked = byId.get(r.renditionId) ?? r;
+      return verdict.passed || !deferred.has(r.renditionId) || r.status !== 'done' ? checked : { renditionId: r.renditionId, status: 'failed' as const, outputs: [], error: verdict.reason };
+    });
+    if (verdict.passed) {
+      await writeHlsMaster(this.jobDir(jobId), job.recipe, renditions, src.durationSec);
+      await writeDashManifest(this.jobDir(jobId), job.recipe, renditions, signal ? { signal } : {});
+    }
+    const stored = await updateJob(this.o.store, jobId, (j) =>
+      recordDecision(
+        { ...j, updatedAt: this.now(), renditions },
+        verdict.passed
+          ? { at: this.now(), kind: 'pipeline', action: `publish deferred rungs ${ids}`, reason: `the deadline variant published the other rungs first; ${verdict.reason}` }
+          : { at: this.now(), kind: 'qc', action: `withhold deferred rungs ${ids}`, reason: verdict.reason },
+      ),
+    );
+    await this.writeJobJson(stored);
+    this.emit({ type: 'log', message: `${jobId}: ${verdict.passed ? `published deferred rung(s) ${ids}` : `deferred rung(s) ${ids} withheld: ${verdict.reason}`}` });
+    this.emit({ type: 'job', job: stored });
+  }
+
   /** A job reached a terminal state: write its record next to its outputs and leave the active set. */
   private async finished(job: Job): Promise<void> {
     const a = this.active.get(job.id);
     if (a?.work) await this.o.queue.ack(a.work);
     this.active.delete(job.id);
+    if (deferredPending(job).length > 0) this.backfill.set(job.id, new Set());
     await this.writeJobJson(job);
     this.emit({ type: 'job', job });
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openDb } from '../../../lib/local/db';
@@ -16,7 +16,7 @@ import { HIGH_VALUE, tempDir, tinyClip } from './helpers';
 const root = tempDir('deadline');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-it('a premium upload due at once is switched to a faster variant, encoded that way, verified and published; the report shows the action', async () => {
+it('a premium upload due at once is switched to a faster variant, published with its mandatory rungs first and the deferred rungs later; the report shows the action', async () => {
   const inDir = join(root, 'in');
   mkdirSync(inDir, { recursive: true });
   // The clock is frozen an hour ahead, and the deadline is 1 ms after upload: no action can meet it,
@@ -48,7 +48,16 @@ it('a premium upload due at once is switched to a faster variant, encoded that w
   const report = buildRunReport({ jobs: [job!], inputs: new Map(), attempts, outDir: join(root, 'out'), wallSec: 1, workers: 1, interrupted: false, now: t0 });
   expect(report.jobs[0]).toMatchObject({ status: 'PUBLISHED', variant: variant.name });
   expect(report.jobs[0]!.deadlineActions!.some((d) => d.action === switched!.action)).toBe(true);
-  expect(report.jobs[0]!.renditions.map((r) => r.id).some((id) => variant.deferredRenditionIds.includes(id))).toBe(false);
+  // "The rest later": the deferred rungs were encoded after the job published, verified with the
+  // whole ladder, and added to the HLS master.
+  expect(variant.deferredRenditionIds.length).toBeGreaterThan(0);
+  expect(job!.decisions.some((d) => d.action.startsWith('publish deferred rungs'))).toBe(true);
+  const master = readFileSync(join(root, 'out', job!.id, 'hls', 'master.m3u8'), 'utf8');
+  for (const id of variant.deferredRenditionIds) {
+    expect(job!.renditions.find((r) => r.renditionId === id)).toMatchObject({ status: 'done' });
+    expect(master).toContain(`${id}/index.m3u8`);
+  }
+  expect(report.jobs[0]!.renditions.filter((r) => r.status === 'done')).toHaveLength(job!.recipe!.ladder.length);
   expect(report.prediction!.renditions).toBe(report.jobs[0]!.renditions.length);
   expect(formatRunReport(report)).toMatch(/deadline watch: [1-9]\d* action\(s\) on 1 job\(s\)/);
 }, 120_000);
