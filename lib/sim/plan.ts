@@ -46,12 +46,12 @@ export function fleetForPeakLoad(workload: WorkloadSpec, targetPeakLoad: number,
 
 /**
  * Pipeline policy for fast-lane titles: anything 30 s or longer is cut into ≈ 15 s closed-GOP
- * chunks (each carrying at least 1.5× its own start and dispatch overhead), as many as there are
+ * chunks (at most 12 per rung, each carrying at least 1.5× its own start and dispatch overhead), as many as there are
  * idle worker slots when the title is planned (`chunkToIdle`), so a premium title's latency falls
  * by parallelism off-peak instead of by holding fast slots idle for it, and chunking stops at
  * saturation.
  */
-export const FAST_LANE_PIPELINE: PipelinePolicy = { ...DEFAULT_PIPELINE_POLICY, chunkLongTitleSec: 30, targetChunkSec: 15, minChunkSec: 5, minChunkWorkFactor: 1.5 };
+export const FAST_LANE_PIPELINE: PipelinePolicy = { ...DEFAULT_PIPELINE_POLICY, chunkLongTitleSec: 30, targetChunkSec: 15, minChunkSec: 5, minChunkWorkFactor: 1.5, maxChunks: 12 };
 
 /**
  * Marquee's runner in the scheduling simulator: critical and premium titles run as chunked task

@@ -160,6 +160,7 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
       now: 0,
       includeAnalyse: false,
       policy: p,
+      recordDecisions: false,
     });
     const kept = options.stageCosts ? graph.tasks : graph.tasks.filter((t) => t.stage === 'encode' || t.stage === 'join');
     const index = new Map(kept.map((t, i) => [t.id, i]));

@@ -19,7 +19,7 @@ import type { Fleet, PoolSpec } from './fleet';
 import { fleetCapacity } from './fleet';
 import { MinHeap } from './heap';
 import { MetricsCollector, type RunMetrics } from './metrics';
-import { criticalPathWork, monolithicRunner, type JobRunner, type TaskSpec } from './runner';
+import { monolithicRunner, type JobRunner, type TaskSpec } from './runner';
 import { inPeakWindow, WorkloadGenerator, type Upload, type WorkloadSpec } from './workload';
 
 export interface FaultSpec {
@@ -366,7 +366,7 @@ export function simulate(config: SimConfig): SimResult {
     sj.tasks = plan.tasks.map((spec, index) => ({ sj, index, epoch: sj.epoch, spec, status: 'blocked', depsLeft: spec.dependsOn.length, dependents: [], attempts: 0, v: 0, entry: null, pool: null, start: 0, end: 0, outcome: 'ok', estCost: 0, speed: 1, runId: 0 }));
     for (const t of sj.tasks) for (const d of t.spec.dependsOn) sj.tasks[d]!.dependents.push(t.index);
     sj.tasksLeft = sj.tasks.length;
-    sj.critP90 = sj.tasks.length === 1 ? sj.workP90 : criticalPathWork({ tasks: plan.tasks.map((x) => ({ ...x, work: x.work * sj.arche.p90Ratio })) });
+    sj.critP90 = sj.tasks.length === 1 ? sj.workP90 : pendingPathP90(sj);
     for (const t of sj.tasks) if (t.depsLeft === 0) makeReady(t);
   };
 

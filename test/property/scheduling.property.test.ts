@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planJob } from '../../lib/core/plan';
-import { agingOffsetMs, baseTier, marqueePolicy, queueEntryFor, rankQueue, schedule, type BackendPool } from '../../lib/core/scheduling';
+import { agingOffsetMs, baseTier, marqueePolicy, queueEntryFor, rankQueue, schedule, type BackendPool, type MarqueeOptions } from '../../lib/core/scheduling';
 import { TIERS, tierRank, type BusinessMetadata, type Tier } from '../../lib/core/types';
 import { buildArchetypes } from '../../lib/sim/archetypes';
 import { defaultFleet } from '../../lib/sim/fleet';
+import { fastLaneRunner, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
+import { DEFAULT_DEVICE_SPEEDS, titleRunner, type JobRunner } from '../../lib/sim/runner';
 import { NO_FAULTS, simulate } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, type Upload } from '../../lib/sim/workload';
 import { aJob, aProfile } from '../helpers/factories';
@@ -19,8 +21,11 @@ const META: Record<Tier, Partial<BusinessMetadata>> = {
 const archetypes = buildArchetypes();
 
 describe('scheduler properties', () => {
-  it('a higher tier never waits behind a lower one beyond the aging bound (urgency lifts at most one tier)', () => {
-    const policy = marqueePolicy();
+  it.each([
+    ['default', {}, 0],
+    ['work-conserving (size offset: the bound loosens by its cap)', WORK_CONSERVING_MARQUEE, (WORK_CONSERVING_MARQUEE.sizeOffsetCapMinutes ?? 0) * MIN],
+  ] as [string, Partial<MarqueeOptions>, number][])('a higher tier never waits behind a lower one beyond the aging bound (urgency lifts at most one tier) — %s', (_name, options, slack) => {
+    const policy = marqueePolicy(options);
     const arbJob = fc.record({
       tier: fc.constantFrom(...TIERS),
       queuedMin: fc.integer({ min: 0, max: 600 }),
@@ -47,14 +52,19 @@ describe('scheduler properties', () => {
             if (tierRank(th) >= tierRank(tl)) continue;
             const above = TIERS[Math.max(0, tierRank(tl) - 1)]!;
             const bound = Math.min(agingOffsetMs(tl), agingOffsetMs(above)) - agingOffsetMs(th);
-            expect(h.queuedAt - l.queuedAt).toBeGreaterThanOrEqual(bound);
+            expect(h.queuedAt - l.queuedAt).toBeGreaterThanOrEqual(bound - slack);
           }
       }),
       { numRuns: 300 },
     );
   });
 
-  it('under any interleaving of arrivals, completions, crashes and bumps no job is lost or duplicated and every job ends terminal', () => {
+  const runners: [string, JobRunner | undefined, Partial<MarqueeOptions>][] = [
+    ['monolithic', undefined, {}],
+    ['chunked fast lane, work-conserving', fastLaneRunner(), WORK_CONSERVING_MARQUEE],
+    ['multi-stage pipeline on a mixed fleet', titleRunner({ shape: 'multi-stage', devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true }), WORK_CONSERVING_MARQUEE],
+  ];
+  it.each(runners)('under any interleaving of arrivals, completions, crashes and bumps no job is lost or duplicated and every job ends terminal — %s', (_name, runner, options) => {
     const arbUpload = fc.record({
       atMin: fc.integer({ min: 0, max: 600 }),
       durationSec: fc.integer({ min: 15, max: 2400 }),
@@ -75,7 +85,8 @@ describe('scheduler properties', () => {
           const r = simulate({
             workload: { ...DEFAULT_WORKLOAD, uploadsPerDay: 0, days: 0.5, seed },
             fleet,
-            policy: marqueePolicy(),
+            policy: marqueePolicy(options),
+            ...(runner ? { runner } : {}),
             archetypes,
             faults: { ...NO_FAULTS, crashRate, nodeLosses: [{ atSec: 3 * 3600, poolId: fleet.pools[fleet.pools.length - 1]!.id, slots: 1, durationSec: 1800 }], spotInterruptionsPerSlotHour: 0.5 },
             bumps: bumps.filter((b) => b < ups.length).map((b) => ({ uploadIndex: b, afterSec: 300 })),
@@ -90,7 +101,7 @@ describe('scheduler properties', () => {
           for (const j of r.jobs!) expect(['PUBLISHED', 'FAILED']).toContain(j.status);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: runner ? 30 : 60 },
     );
   });
 });

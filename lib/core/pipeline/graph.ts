@@ -17,6 +17,8 @@ export interface GraphInput {
   /** Add an analyse task in front (the simulator does; the local runtime has analysed already). */
   includeAnalyse?: boolean;
   policy?: PipelinePolicy;
+  /** Record the planning decisions (default). The simulator turns it off: a million titles a day. */
+  recordDecisions?: boolean;
 }
 
 const taskId = (jobId: string, stage: Stage, name: string): string => `${jobId}/${stage}/${name}`;
@@ -62,7 +64,8 @@ export function buildTaskGraph(input: GraphInput): TaskGraph {
   const head = analyse ? [analyse.id] : [];
 
   const routed = input.ladder.map((r) => ({ r, route: routeRendition(r, input.available, policy) }));
-  for (const { route } of routed) decide(`route ${route.backend}`, route.reason);
+  const record = input.recordDecisions !== false;
+  if (record) for (const { route } of routed) decide(`route ${route.backend}`, route.reason);
 
   // Chunk plans first: a chunk must carry enough work to pay for its own start and dispatch.
   const perChunkOverhead = o.chunkStartSec + o.dispatchSec;
@@ -85,7 +88,7 @@ export function buildTaskGraph(input: GraphInput): TaskGraph {
     const ids = grouped.map(({ r }) => r.id);
     const t = add({ id: taskId(input.jobId, 'encode', `group:${ids.join('+')}`), stage: 'encode', renditionIds: ids, backend: grouped[0]!.route.backend, costSec: together + o.dispatchSec, dependsOn: head });
     ends.push(t.id);
-    decide(`group ${ids.join(', ')}`, `${ids.length} cheap rungs (≤ ${policy.groupMaxHeight}p) share one decode in one task`, separate + (ids.length - 1) * o.dispatchSec - together);
+    if (record) decide(`group ${ids.join(', ')}`, `${ids.length} cheap rungs (≤ ${policy.groupMaxHeight}p) share one decode in one task`, separate + (ids.length - 1) * o.dispatchSec - together);
   }
 
   for (const { r, route, full, verdict, chunks } of plans) {
@@ -102,6 +105,7 @@ export function buildTaskGraph(input: GraphInput): TaskGraph {
     const joinCost = o.joinFixedSec + o.joinSecPerSourceSec * d + o.dispatchSec;
     const join = add({ id: taskId(input.jobId, 'join', r.id), stage: 'join', renditionIds: [r.id], backend: cpu, costSec: joinCost, dependsOn: chunkIds });
     ends.push(join.id);
+    if (!record) continue;
     const longest = Math.max(...chunks.map((c) => full * (c.durationSec / d))) + perChunkOverhead + joinCost;
     decide(`chunk ${r.id} ×${chunks.length}`, `${verdict.reason}: ${chunks.length} closed-GOP chunks of ≤ ${chunks[0]!.durationSec.toFixed(1)}s (GOP ${r.gopSeconds}s)`, full - longest);
   }
