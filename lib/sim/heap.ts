@@ -6,16 +6,21 @@ export class MinHeap<T> {
   private keys: number[] = [];
   private seqs: number[] = [];
   private items: T[] = [];
+  private tags: number[] = [];
   private seq = 0;
+  /** Tag of the item the last `pop` returned. */
+  lastTag = 0;
 
   get size(): number {
     return this.items.length;
   }
 
-  push(key: number, item: T): void {
+  /** Push an item; `tag` is a number carried with it (e.g. a version, to spot stale entries without wrapping the item). */
+  push(key: number, item: T, tag = 0): void {
     this.keys.push(key);
     this.seqs.push(this.seq++);
     this.items.push(item);
+    this.tags.push(tag);
     this.up(this.items.length - 1);
   }
 
@@ -27,17 +32,24 @@ export class MinHeap<T> {
     return this.items[0];
   }
 
+  peekTag(): number | undefined {
+    return this.tags[0];
+  }
+
   pop(): T | undefined {
     const n = this.items.length;
     if (n === 0) return undefined;
     const top = this.items[0];
+    this.lastTag = this.tags[0]!;
     const lastKey = this.keys.pop()!;
     const lastSeq = this.seqs.pop()!;
     const lastItem = this.items.pop()!;
+    const lastTagged = this.tags.pop()!;
     if (n > 1) {
       this.keys[0] = lastKey;
       this.seqs[0] = lastSeq;
       this.items[0] = lastItem;
+      this.tags[0] = lastTagged;
       this.down(0);
     }
     return top;
@@ -64,6 +76,9 @@ export class MinHeap<T> {
     const t = this.items[i]!;
     this.items[i] = this.items[j]!;
     this.items[j] = t;
+    const g = this.tags[i]!;
+    this.tags[i] = this.tags[j]!;
+    this.tags[j] = g;
   }
 
   private up(i: number): void {

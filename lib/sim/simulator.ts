@@ -131,7 +131,7 @@ interface PoolState {
   running: Set<SimTask>;
   meanRunSec: number;
   /** Running tasks by predicted (P50) end: what a dispatcher knows about when a slot frees. */
-  ends: MinHeap<{ t: SimTask; runId: number }>;
+  ends: MinHeap<SimTask>;
 }
 
 /**
@@ -194,7 +194,6 @@ type TaskEntry = QueueEntry & { task: SimTask };
 type Ev =
   | { kind: 'tick'; minute: number }
   | { kind: 'arrive'; upload: Upload }
-  | { kind: 'end'; task: SimTask; runId: number }
   | { kind: 'sweep' }
   | { kind: 'capacity'; poolId: string; delta: number; kill: boolean }
   | { kind: 'spot' }
@@ -240,12 +239,13 @@ export function simulate(config: SimConfig): SimResult {
   const pools: PoolState[] = fleet.pools.map((spec) => ({ spec, slots: spec.slots, busy: 0, running: new Set(), meanRunSec: 600, ends: new MinHeap() }));
   const poolById = new Map(pools.map((p) => [p.spec.id, p]));
   const minSpeed = pools.reduce((m, p) => Math.min(m, p.spec.speed), Infinity);
-  const events = new MinHeap<Ev>();
+  /** Events; a running task is its own end event (tagged with its run id). */
+  const events = new MinHeap<Ev | SimTask>();
   /**
    * Runnable tasks, one heap per set of backends they can run on (monolithic titles: any pool;
    * pipeline tasks: Batch workers), so a free slot is offered only work it can run.
    */
-  const readyHeaps = new Map<string, { backends: readonly Backend[] | undefined; heap: MinHeap<{ t: SimTask; v: number }> }>();
+  const readyHeaps = new Map<string, { backends: readonly Backend[] | undefined; heap: MinHeap<SimTask> }>();
   let readyCount = 0;
   const heapFor = (t: SimTask) => {
     const b = t.spec.backends;
@@ -258,7 +258,7 @@ export function simulate(config: SimConfig): SimResult {
     return h.heap;
   };
   const pushReady = (t: SimTask) => {
-    heapFor(t).push(policy.rankKey(t.entry!), { t, v: t.v });
+    heapFor(t).push(policy.rankKey(t.entry!), t, t.v);
     readyCount++;
   };
   const live = new Map<string, SimJob>();
@@ -468,7 +468,7 @@ export function simulate(config: SimConfig): SimResult {
   const expectedFree = (p: PoolState): number => {
     while (p.ends.size > 0) {
       const top = p.ends.peek()!;
-      if (top.t.runId === top.runId && top.t.pool === p) return Math.max(0, (p.ends.peekKey()! - now) / 1000);
+      if (top.runId === p.ends.peekTag() && top.pool === p) return Math.max(0, (p.ends.peekKey()! - now) / 1000);
       p.ends.pop();
     }
     return p.meanRunSec / Math.max(1, p.slots);
@@ -514,7 +514,7 @@ export function simulate(config: SimConfig): SimResult {
     t.runId = ++runIds;
     pool.busy += 1;
     pool.running.add(t);
-    pool.ends.push(now + (t.spec.work / speed + t.spec.fixedSec) * 1000, { t, runId: runIds });
+    pool.ends.push(now + (t.spec.work / speed + t.spec.fixedSec) * 1000, t, runIds);
     sj.running++;
     tasksRun++;
     if (sj.job.status === 'QUEUED' || sj.job.status === 'RETRYING') {
@@ -524,7 +524,7 @@ export function simulate(config: SimConfig): SimResult {
       move(sj, 'ENCODING', `dispatched to ${pool.spec.id} (attempt ${sj.job.attempts + 1})`);
       if (keep) sj.job.allocation = { backend: pool.spec.backend, vcpus: 0, memoryMiB: 0, gpus: pool.spec.backend === 'batch-gpu' ? 1 : 0, accelerated: sj.accelerated, chunks: sj.tasks.length, slots: 1, reasons: [policy.name, runner.name] };
     }
-    at(end, { kind: 'end', task: t, runId: t.runId });
+    events.push(end, t, t.runId);
   };
 
   /** Free the task's slot, account its busy time and cost. */
@@ -617,13 +617,12 @@ export function simulate(config: SimConfig): SimResult {
     if (heaps.length === 0) return;
     function* ordered(): Generator<QueueEntry> {
       for (;;) {
-        let best: MinHeap<{ t: SimTask; v: number }> | undefined;
+        let best: MinHeap<SimTask> | undefined;
         for (const h of heaps) if (h.size > 0 && (!best || h.peekKey()! < best.peekKey()!)) best = h;
         if (!best) return;
-        const node = best.pop()!;
+        const t = best.pop()!;
         readyCount--;
-        const t = node.t;
-        if (node.v !== t.v) continue;
+        if (best.lastTag !== t.v) continue;
         if (t.status !== 'ready' || t.epoch !== t.sj.epoch) {
           duplicated++;
           continue;
@@ -729,10 +728,16 @@ export function simulate(config: SimConfig): SimResult {
   while (events.size > 0) {
     const t = events.peekKey()!;
     if (t > hardEndMs) break;
-    const ev = events.pop()!;
+    const item = events.pop()!;
     nEvents++;
     now = t;
     accountCapacity(now);
+    if (!('kind' in item)) {
+      if (item.runId === events.lastTag && item.status === 'running') complete(item);
+      if (events.peekKey() !== now) dispatch();
+      continue;
+    }
+    const ev = item;
     switch (ev.kind) {
       case 'tick': {
         if (ev.minute < gen.totalMinutes) for (const u of gen.minute(ev.minute)) at(u.atMs, { kind: 'arrive', upload: u });
@@ -742,9 +747,6 @@ export function simulate(config: SimConfig): SimResult {
       }
       case 'arrive':
         arrive(ev.upload);
-        break;
-      case 'end':
-        if (ev.task.runId === ev.runId && ev.task.status === 'running') complete(ev.task);
         break;
       case 'sweep':
         sweep();
