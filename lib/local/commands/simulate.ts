@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { POLICY_NAMES, type PolicyName } from '../../core/scheduling';
 import { buildArchetypes } from '../../sim/archetypes';
 import { defaultFleet, parseFleet } from '../../sim/fleet';
-import { comparePolicies, fleetForPeakLoad, resultRows, tierRows } from '../../sim/plan';
+import { comparePolicies, fastLaneRunner, fleetForPeakLoad, resultRows, tierRows, WORK_CONSERVING_MARQUEE } from '../../sim/plan';
 import { defaultFaults, NO_FAULTS } from '../../sim/simulator';
 import { DEFAULT_WORKLOAD, seasonDrop } from '../../sim/workload';
 
@@ -18,6 +18,7 @@ const Options = z.object({
   faults: z.enum(['none', 'default']),
   seasonDrop: z.coerce.number().optional(),
   compare: z.boolean().optional(),
+  classic: z.boolean().optional(),
   json: z.boolean().optional(),
 });
 
@@ -45,6 +46,7 @@ export function registerSimulate(program: Command): void {
     .option('--faults <set>', 'none | default (1% crashes, stuck encodes, spot interruptions, a node loss)', 'default')
     .option('--season-drop <hour>', 'a season drop (40 × 45-min premium episodes) at this hour of the simulation')
     .option('--compare', 'run fifo, strict-tier, edf and marquee on the same workload')
+    .option('--classic', 'marquee as before the work-conserving change: 30% fast-pool reserve, whole titles')
     .option('--json', 'print the metrics as JSON')
     .action((raw: Record<string, unknown>) => {
       const o = Options.parse(raw);
@@ -54,7 +56,8 @@ export function registerSimulate(program: Command): void {
       const faults = o.faults === 'none' ? NO_FAULTS : defaultFaults(fleet);
       const names: PolicyName[] = o.compare ? [...POLICY_NAMES] : [o.policy];
       console.log(`fleet: ${fleet.pools.map((p) => `${p.id}=${p.slots}`).join(', ')} · ${o.days} day(s) × ${o.uploads} uploads/day · seed ${o.seed} · faults ${o.faults}`);
-      const results = comparePolicies({ workload, fleet, faults, archetypes }, names);
+      // Marquee as the schedule bench runs it: work-conserving options and chunked critical/premium titles.
+      const results = o.classic ? comparePolicies({ workload, fleet, faults, archetypes }, names) : comparePolicies({ workload, fleet, faults, archetypes }, names, WORK_CONSERVING_MARQUEE, (n) => (n === 'marquee' ? fastLaneRunner() : undefined));
       if (o.json) {
         console.log(JSON.stringify(results.map((r) => ({ policy: r.policy, metrics: r.metrics, wallSeconds: r.wallSeconds })), null, 2));
         return;
