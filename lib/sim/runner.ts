@@ -60,9 +60,11 @@ export interface JobRunner {
 }
 
 /** The legacy shape: one task holding one slot for the whole encode, on any pool (encode work only). */
+const NO_DEPS: readonly number[] = [];
+
 export const monolithicRunner: JobRunner = {
   name: 'monolithic',
-  plan: (ctx) => ({ tasks: [{ stage: 'encode', work: ctx.workP50, fixedSec: 0, dependsOn: [] }] }),
+  plan: (ctx) => ({ tasks: [{ stage: 'encode', work: ctx.workP50, fixedSec: 0, dependsOn: NO_DEPS, creditWork: undefined, backends: undefined, preferred: undefined, speedOn: undefined }] }),
 };
 
 /** Speeds of a GPU worker relative to the reference CPU slot, when the fleet distinguishes them. */
@@ -105,6 +107,7 @@ export interface TitleRunnerOptions {
 }
 
 const CPU_WORKERS: readonly Backend[] = ['batch-cpu', 'local'];
+const GPU_WORKERS: readonly Backend[] = ['batch-gpu'];
 const WORKERS: readonly Backend[] = ['batch-cpu', 'local', 'batch-gpu'];
 
 /**
@@ -139,7 +142,7 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
       const gpuWall = ctx.rungs.reduce((a, x, i) => a + encodes[i]! / (nvenc(x.rendition) ? dev.gpuNvenc : dev.gpuHost), 0) + stages / dev.gpuHost;
       speedOn = { 'batch-gpu': gpuWall > 0 ? work / gpuWall : dev.gpuNvenc };
     }
-    return { tasks: [{ stage: 'encode', work, fixedSec: options.stageCosts ? policy.overheads.dispatchSec : 0, dependsOn: [], ...(speedOn ? { speedOn } : {}) }] };
+    return { tasks: [{ stage: 'encode', work, fixedSec: options.stageCosts ? policy.overheads.dispatchSec : 0, dependsOn: [], speedOn }] };
   };
 
   const multiStage = (ctx: PlanContext): RunPlan => {
@@ -172,9 +175,9 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
         const r = byId.get(t.renditionIds[0] ?? '')?.rendition;
         const speedOn = r ? encodeSpeedOn(r) : undefined;
         const credit = t.renditionIds.length > 1 ? t.renditionIds.reduce((a, id) => a + (byId.get(id)?.secPerSec ?? 0) * d, 0) : undefined;
-        return { stage: t.stage, work: Math.max(0, t.costSec - fixed), fixedSec: fixed, ...(credit !== undefined ? { creditWork: credit } : {}), backends: WORKERS, ...(route ? { preferred: t.workerClass === 'gpu' ? ['batch-gpu'] : CPU_WORKERS } : {}), dependsOn: deps, ...(speedOn ? { speedOn } : {}) };
+        return { stage: t.stage, work: Math.max(0, t.costSec - fixed), fixedSec: fixed, creditWork: credit, backends: WORKERS, preferred: route ? (t.workerClass === 'gpu' ? GPU_WORKERS : CPU_WORKERS) : undefined, dependsOn: deps, speedOn };
       }
-      return { stage: t.stage, work: Math.max(0, t.costSec - o.dispatchSec), fixedSec: o.dispatchSec, ...(t.stage === 'join' ? { creditWork: 0 } : {}), backends: WORKERS, ...(route ? { preferred: CPU_WORKERS } : {}), dependsOn: deps, ...(hostSpeedOn ? { speedOn: hostSpeedOn } : {}) };
+      return { stage: t.stage, work: Math.max(0, t.costSec - o.dispatchSec), fixedSec: o.dispatchSec, creditWork: t.stage === 'join' ? 0 : undefined, backends: WORKERS, preferred: route ? CPU_WORKERS : undefined, dependsOn: deps, speedOn: hostSpeedOn };
     });
     return { tasks };
   };

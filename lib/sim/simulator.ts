@@ -306,25 +306,26 @@ export function simulate(config: SimConfig): SimResult {
 
   const taskEntry = (sj: SimJob, t: SimTask): TaskEntry => {
     const single = sj.tasks.length === 1;
-    const work = t.spec.work + t.spec.fixedSec;
-    const e: TaskEntry = {
+    const spec = t.spec;
+    // One object shape for every entry (optional fields set to undefined): the policy's hot
+    // paths stay monomorphic.
+    return {
       job: sj.job,
       queuedAt: sj.queuedAt,
-      workP50: single ? sj.workP50 : work,
-      workP90: single ? sj.workP90 : t.spec.work * sj.arche.p90Ratio + t.spec.fixedSec,
+      workP50: single ? sj.workP50 : spec.work + spec.fixedSec,
+      workP90: single ? sj.workP90 : spec.work * sj.arche.p90Ratio + spec.fixedSec,
       contentSec: sj.upload.durationSec,
       normalisedPerMinute: sj.normalisedPerMinute,
       accelerated: sj.accelerated,
       emergency: sj.emergency,
       boostMs: sj.boostMs,
+      pinnedPool: sj.pinnedPool,
+      backends: spec.backends,
+      preferredBackends: spec.preferred,
+      speedOn: spec.speedOn,
+      jobWorkP90: single ? undefined : sj.critP90,
       task: t,
     };
-    if (sj.pinnedPool !== undefined) e.pinnedPool = sj.pinnedPool;
-    if (t.spec.backends) e.backends = t.spec.backends;
-    if (t.spec.preferred) e.preferredBackends = t.spec.preferred;
-    if (t.spec.speedOn) e.speedOn = t.spec.speedOn;
-    if (!single) e.jobWorkP90 = sj.critP90;
-    return e;
   };
 
   const makeReady = (t: SimTask) => {
@@ -421,10 +422,11 @@ export function simulate(config: SimConfig): SimResult {
   const jobEntry = (sj: SimJob): QueueEntry => {
     let remaining = 0;
     for (const t of sj.tasks) if (t.status !== 'done') remaining += t.spec.work + t.spec.fixedSec;
-    const e: QueueEntry = { job: sj.job, queuedAt: sj.queuedAt, workP50: sj.tasks.length === 1 ? sj.workP50 : remaining, workP90: sj.critP90, contentSec: sj.upload.durationSec, normalisedPerMinute: sj.normalisedPerMinute, accelerated: sj.accelerated, emergency: sj.emergency, boostMs: sj.boostMs };
-    if (sj.pinnedPool !== undefined) e.pinnedPool = sj.pinnedPool;
-    if (sj.tasks.length === 1 && sj.tasks[0]!.spec.backends) e.backends = sj.tasks[0]!.spec.backends;
-    return e;
+    const single = sj.tasks.length === 1;
+    return {
+      job: sj.job, queuedAt: sj.queuedAt, workP50: single ? sj.workP50 : remaining, workP90: sj.critP90, contentSec: sj.upload.durationSec, normalisedPerMinute: sj.normalisedPerMinute, accelerated: sj.accelerated, emergency: sj.emergency, boostMs: sj.boostMs,
+      pinnedPool: sj.pinnedPool, backends: single ? sj.tasks[0]!.spec.backends : undefined, preferredBackends: undefined, speedOn: undefined, jobWorkP90: undefined,
+    };
   };
 
   const arrive = (u: Upload) => {
@@ -477,8 +479,7 @@ export function simulate(config: SimConfig): SimResult {
   const poolViews = (): BackendPool[] =>
     pools.map((p) => {
       const free = Math.max(0, p.slots - p.busy);
-      const view: BackendPool = { id: p.spec.id, backend: p.spec.backend, slots: p.slots, free, speed: p.spec.speed, pricing: p.spec.pricing, expectedFreeInSec: free > 0 ? 0 : expectedFree(p) };
-      if (p.spec.acceleratedSpeed !== undefined) view.acceleratedSpeed = p.spec.acceleratedSpeed;
+      const view: BackendPool = { id: p.spec.id, backend: p.spec.backend, slots: p.slots, free, speed: p.spec.speed, acceleratedSpeed: p.spec.acceleratedSpeed, pricing: p.spec.pricing, expectedFreeInSec: free > 0 ? 0 : expectedFree(p) };
       return view;
     });
 
