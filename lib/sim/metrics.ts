@@ -42,6 +42,9 @@ export interface RunMetrics {
   simulatedHours: number;
   /** Reference work (slot-seconds at speed 1) delivered by successful tasks in each simulated hour. */
   workByHour: number[];
+  /** Tasks preempted by the fast lane, and the slot-seconds of work they lost. */
+  preemptions: number;
+  preemptedSec: number;
 }
 
 /** Quantile of an unsorted array (sorts a copy), linear interpolation; NaN for empty. */
@@ -76,6 +79,8 @@ export class MetricsCollector {
   retries = 0;
   deadlineActions = 0;
   admissionsDegraded = 0;
+  preemptions = 0;
+  preemptedSec = 0;
 
   constructor(readonly hours: number) {
     this.busyByHour = new Float64Array(hours + 1);
@@ -178,6 +183,8 @@ export class MetricsCollector {
       admissionsDegraded: this.admissionsDegraded,
       simulatedHours: this.hours,
       workByHour: Array.from(this.workByHour),
+      preemptions: this.preemptions,
+      preemptedSec: this.preemptedSec,
     };
   }
 }

@@ -71,6 +71,9 @@ export function fastLaneRunner(tiers: readonly Tier[] = ['critical', 'premium'],
  */
 export const WORK_CONSERVING_MARQUEE: Partial<MarqueeOptions> = { fastReserveShare: 0, fastPoolsOverflowOnly: true, sizeOffsetMsPerWorkSec: 250, sizeOffsetCapMinutes: 15, maxWaitForFasterSec: 300 };
 
+/** Bounded preemption as the benches run it (the fast lane may take a fast slot from young overflow work). */
+export { DEFAULT_PREEMPTION as FAST_LANE_PREEMPTION } from '../core/scheduling';
+
 /** Run each policy on the same workload, fleet, faults and seed (optionally with its own runner). */
 export function comparePolicies(base: Omit<SimConfig, 'policy'>, names: readonly PolicyName[], marquee: Partial<MarqueeOptions> = {}, runnerFor: (name: PolicyName) => JobRunner | undefined = () => undefined): SimResult[] {
   const archetypes = base.archetypes ?? buildArchetypes();

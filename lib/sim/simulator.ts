@@ -11,7 +11,7 @@ import { planDeadlineActions, type RunningView } from '../core/deadlines';
 import { IllegalTransitionError } from '../core/errors';
 import { canTransition, newJob, recordDecision } from '../core/job';
 import { seededRng, type Rng } from '../core/rng';
-import { admit, emergencyBump, schedule, type BackendPool, type QueueEntry, type SchedulerPolicy } from '../core/scheduling';
+import { admit, choosePreemption, emergencyBump, schedule, type BackendPool, type PreemptionOptions, type QueueEntry, type RunningSlot, type SchedulerPolicy } from '../core/scheduling';
 import { DEFAULT_VALUE_POLICY, scoreValue, type ValuePolicy } from '../core/value';
 import { tierRank, type Backend, type Job, type JobStatus, type Tier } from '../core/types';
 import { buildArchetypes, type Archetype } from './archetypes';
@@ -92,6 +92,11 @@ export interface SimConfig {
    * (`schedule`'s `workConserving`). Default on.
    */
   workConserving?: boolean;
+  /**
+   * Bounded preemption (`choosePreemption`): a fast-lane task about to start on a slow slot may
+   * take a fast slot from young lower-tier overflow work, which is requeued. Off by default.
+   */
+  preemption?: PreemptionOptions;
   /** Called for every published job (benches that need per-job figures). */
   onPublished?: (job: PublishedJob) => void;
 }
@@ -165,6 +170,8 @@ interface SimJob {
   epoch: number;
   /** Last sweep that examined the job (the risk index may hold it more than once). */
   sweepMark: number;
+  /** Times a task of the job was preempted. */
+  preemptions: number;
 }
 
 interface SimTask {
@@ -436,7 +443,7 @@ export function simulate(config: SimConfig): SimResult {
     const tierIndex = tierRank(value.tier);
     const sj: SimJob = {
       upload: u, arche, job, tierIndex, tier: value.tier, queuedAt: now, level: 0, workP50: 0, workP90: 0, normalisedPerMinute: 0, accelerated: false, emergency: false, boostMs: 0,
-      tasks: [], critP90: 0, tasksLeft: 0, running: 0, firstStart: -1, terminal: 0, epoch: 0, sweepMark: 0,
+      tasks: [], critP90: 0, tasksLeft: 0, running: 0, firstStart: -1, terminal: 0, epoch: 0, sweepMark: 0, preemptions: 0,
     };
     job.value = value;
     job.recipe = arche.recipe;
@@ -575,6 +582,26 @@ export function simulate(config: SimConfig): SimResult {
     makeReady(t);
   };
 
+  /** A task gives its slot to a fast-lane task: requeued with its place kept, the job through RETRYING. */
+  const preempt = (t: SimTask, by: string) => {
+    const sj = t.sj;
+    const where = t.pool?.spec.id ?? 'a fast pool';
+    metrics.preemptions++;
+    metrics.preemptedSec += (now - t.start) / 1000;
+    release(t);
+    t.status = 'blocked';
+    sj.preemptions++;
+    move(sj, 'RETRYING', `preempted on ${where} by ${by} (fast lane)`);
+    if (sj.running > 0) move(sj, 'ENCODING', 'other tasks still encoding; the preempted task is requeued');
+    else {
+      move(sj, 'QUEUED', 'requeued after preemption');
+      encodingJobs.delete(sj);
+      queuedJobs.add(sj);
+      if (policy.managesDeadlines) riskIndex.push(riskKey(sj), sj);
+    }
+    makeReady(t);
+  };
+
   const complete = (t: SimTask) => {
     const sj = t.sj;
     if (t.outcome !== 'ok') {
@@ -633,8 +660,36 @@ export function simulate(config: SimConfig): SimResult {
     }
     const result = schedule(ordered(), views, now, policy, { maxSkips: 256, workConserving: config.workConserving ?? true });
     for (const e of result.skipped) pushReady((e as TaskEntry).task);
-    for (const d of result.dispatched) start((d.entry as TaskEntry).task, poolById.get(d.pool.id)!, d.speed, d.estCostUsd);
+    for (const d of result.dispatched) {
+      const t = (d.entry as TaskEntry).task;
+      let pool = poolById.get(d.pool.id)!;
+      let speed = d.speed;
+      if (config.preemption) {
+        const faster = pools.filter((p) => p.slots > 0 && p.busy >= p.slots && speedOnPool(p, d.entry) >= config.preemption!.minSpeedup * d.speed);
+        if (faster.length > 0) {
+          const running: RunningSlot[] = [];
+          const byId = new Map<string, SimTask>();
+          const youngest = now - config.preemption.maxLostSec * 1000;
+          for (const p of faster)
+            for (const r of p.running) {
+              if (r.start < youngest || r.sj.preemptions >= config.preemption.maxPreemptionsPerJob) continue;
+              const id = String(r.runId);
+              byId.set(id, r);
+              running.push({ id, poolId: p.spec.id, tier: r.sj.tier, startedAt: r.start, protected: r.sj.emergency || r.sj.boostMs > 0 || policy.reason(r.entry!) === 'urgent', preemptions: r.sj.preemptions });
+            }
+          const pick = choosePreemption(d.entry, d.speed, running, views, now, config.preemption);
+          if (pick) {
+            preempt(byId.get(pick.victim.id)!, t.sj.job.id);
+            pool = poolById.get(pick.pool.id)!;
+            speed = speedOnPool(pool, d.entry);
+          }
+        }
+      }
+      start(t, pool, speed, d.estCostUsd);
+    }
   };
+
+  const speedOnPool = (p: PoolState, e: QueueEntry): number => e.speedOn?.[p.spec.backend] ?? (e.accelerated && p.spec.acceleratedSpeed ? p.spec.acceleratedSpeed : p.spec.speed);
 
   const killRunning = (pool: PoolState, n: number, reason: string) => {
     const victims = [...pool.running];

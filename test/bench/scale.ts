@@ -5,7 +5,7 @@
  * reference work completed per slot-hour relative to the 10-slot run. Then the wall-clock cost of
  * simulating one day of 1,000,000 uploads on a fleet sized for it (peak offered load = capacity).
  */
-import { marqueePolicy, policyByName, type PolicyName } from '../../lib/core/scheduling';
+import { DEFAULT_PREEMPTION, marqueePolicy, policyByName, type PolicyName } from '../../lib/core/scheduling';
 import { buildArchetypes } from '../../lib/sim/archetypes';
 import { defaultFleet, fleetCapacity, fleetSlots } from '../../lib/sim/fleet';
 import { fastLaneRunner, fleetForPeakLoad, meanWorkPerUpload, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
@@ -25,6 +25,7 @@ export default async function scale(args: string[]): Promise<void> {
   // Marquee as the schedule bench runs it: work-conserving options and chunked critical/premium titles.
   const policy = () => (policyName === 'marquee' ? marqueePolicy(WORK_CONSERVING_MARQUEE) : policyByName(policyName));
   const runner = policyName === 'marquee' ? fastLaneRunner() : undefined;
+  const preemption = policyName === 'marquee' ? { preemption: DEFAULT_PREEMPTION } : {};
   const archetypes = buildArchetypes();
   const flat = { ...DEFAULT_WORKLOAD, days: 1 / 12, diurnalAmplitude: 0, seed: 11 };
   const workPerUpload = meanWorkPerUpload(flat, archetypes);
@@ -34,7 +35,7 @@ export default async function scale(args: string[]): Promise<void> {
   for (const slots of sizes) {
     const fleet = defaultFleet(slots);
     const uploadsPerDay = Math.round((1.1 * fleetCapacity(fleet) * 86_400) / workPerUpload);
-    const r = simulate({ workload: { ...flat, uploadsPerDay }, fleet, policy: policy(), ...(runner ? { runner } : {}), archetypes, faults: defaultFaults(fleet), sweepSec: 600, drainHours: 0 });
+    const r = simulate({ workload: { ...flat, uploadsPerDay }, fleet, policy: policy(), ...(runner ? { runner } : {}), ...preemption, archetypes, faults: defaultFaults(fleet), sweepSec: 600, drainHours: 0 });
     const m = r.metrics;
     const slotHours = fleetSlots(fleet) * 24 * flat.days;
     const workDone = m.utilisation * slotHours; // busy slot-hours in the day
@@ -48,7 +49,7 @@ export default async function scale(args: string[]): Promise<void> {
   const wl = { ...DEFAULT_WORKLOAD, uploadsPerDay: dayUploads, days: 1, seed: 12 };
   const fleet = fleetForPeakLoad(wl, 1, archetypes);
   const cpu0 = process.cpuUsage();
-  const day = simulate({ workload: wl, fleet, policy: policy(), ...(runner ? { runner } : {}), archetypes, faults: defaultFaults(fleet), sweepSec: 300, drainHours: 12 });
+  const day = simulate({ workload: wl, fleet, policy: policy(), ...(runner ? { runner } : {}), ...preemption, archetypes, faults: defaultFaults(fleet), sweepSec: 300, drainHours: 12 });
   const cpu = process.cpuUsage(cpu0);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   const dm = day.metrics;

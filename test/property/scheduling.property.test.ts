@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planJob } from '../../lib/core/plan';
-import { agingOffsetMs, baseTier, marqueePolicy, queueEntryFor, rankQueue, schedule, type BackendPool, type MarqueeOptions } from '../../lib/core/scheduling';
+import { agingOffsetMs, baseTier, DEFAULT_PREEMPTION, marqueePolicy, queueEntryFor, rankQueue, schedule, type BackendPool, type MarqueeOptions } from '../../lib/core/scheduling';
 import { TIERS, tierRank, type BusinessMetadata, type Tier } from '../../lib/core/types';
 import { buildArchetypes } from '../../lib/sim/archetypes';
 import { defaultFleet } from '../../lib/sim/fleet';
@@ -61,7 +61,7 @@ describe('scheduler properties', () => {
 
   const runners: [string, JobRunner | undefined, Partial<MarqueeOptions>][] = [
     ['monolithic', undefined, {}],
-    ['chunked fast lane, work-conserving', fastLaneRunner(), WORK_CONSERVING_MARQUEE],
+    ['chunked fast lane, work-conserving, bounded preemption', fastLaneRunner(), WORK_CONSERVING_MARQUEE],
     ['multi-stage pipeline on a mixed fleet', titleRunner({ shape: 'multi-stage', devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true }), WORK_CONSERVING_MARQUEE],
   ];
   it.each(runners)('under any interleaving of arrivals, completions, crashes and bumps no job is lost or duplicated and every job ends terminal — %s', (_name, runner, options) => {
@@ -86,7 +86,7 @@ describe('scheduler properties', () => {
             workload: { ...DEFAULT_WORKLOAD, uploadsPerDay: 0, days: 0.5, seed },
             fleet,
             policy: marqueePolicy(options),
-            ...(runner ? { runner } : {}),
+            ...(runner ? { runner, preemption: DEFAULT_PREEMPTION } : {}),
             archetypes,
             faults: { ...NO_FAULTS, crashRate, nodeLosses: [{ atSec: 3 * 3600, poolId: fleet.pools[fleet.pools.length - 1]!.id, slots: 1, durationSec: 1800 }], spotInterruptionsPerSlotHour: 0.5 },
             bumps: bumps.filter((b) => b < ups.length).map((b) => ({ uploadIndex: b, afterSec: 300 })),

@@ -6,6 +6,7 @@ export * from './policies';
 export * from './dispatch';
 export * from './admission';
 export * from './bump';
+export * from './preemption';
 
 /** v0 priority policy: tier first, then deadline, then arrival. Kept for the local runtime. */
 export interface SchedulingPolicy {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planDeadlineActions } from '../../../lib/core/deadlines';
 import { planJob } from '../../../lib/core/plan';
-import { marqueePolicy, queueEntryFor, schedule, speedOn, type BackendPool, type QueueEntry } from '../../../lib/core/scheduling';
+import { choosePreemption, DEFAULT_PREEMPTION, marqueePolicy, queueEntryFor, schedule, speedOn, type BackendPool, type QueueEntry, type RunningSlot } from '../../../lib/core/scheduling';
 import type { BusinessMetadata, Job } from '../../../lib/core/types';
 import { aJob, aProfile } from '../../helpers/factories';
 
@@ -104,5 +104,28 @@ describe('deadline sweep over pre-filtered candidates', () => {
     const raised = plans[0]!;
     expect(raised.steps).toContain('raise-priority');
     expect(policy.rankKey({ ...atRisk, boostMs: raised.boostMs ?? 0 })).toBeLessThan(now - 60 * MIN);
+  });
+});
+
+describe('bounded preemption', () => {
+  const slot = (over: Partial<RunningSlot> = {}): RunningSlot => ({ id: 'r1', poolId: 'batch-gpu', tier: 'standard', startedAt: 0, protected: false, preemptions: 0, ...over });
+
+  it('lets a premium job take a fast slot from the youngest young standard task', () => {
+    const prem = entry(planned('p', 'premium'));
+    const pick = choosePreemption(prem, 1, [slot({ id: 'old', startedAt: 0 }), slot({ id: 'young', startedAt: 60_000 })], [cpu(1), gpu(0)], 100_000);
+    expect(pick?.victim.id).toBe('young');
+    expect(pick?.pool.id).toBe('batch-gpu');
+  });
+
+  it('never preempts for a standard job, nor protected, premium, already-preempted or old work', () => {
+    const pools = [cpu(1), gpu(0)];
+    expect(choosePreemption(entry(planned('s', 'standard')), 1, [slot()], pools, 10_000)).toBeNull();
+    const prem = entry(planned('p', 'premium'));
+    expect(choosePreemption(prem, 1, [slot({ protected: true })], pools, 10_000)).toBeNull();
+    expect(choosePreemption(prem, 1, [slot({ tier: 'premium' })], pools, 10_000)).toBeNull();
+    expect(choosePreemption(prem, 1, [slot({ preemptions: 1 })], pools, 10_000)).toBeNull();
+    expect(choosePreemption(prem, 1, [slot({ startedAt: 0 })], pools, (DEFAULT_PREEMPTION.maxLostSec + 1) * 1000)).toBeNull();
+    // Not worth it when the fast slot is not at least minSpeedup faster than the slot it would get.
+    expect(choosePreemption(prem, 3, [slot()], pools, 10_000)).toBeNull();
   });
 });

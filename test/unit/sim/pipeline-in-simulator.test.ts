@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { marqueePolicy } from '../../../lib/core/scheduling';
+import { DEFAULT_PREEMPTION, marqueePolicy } from '../../../lib/core/scheduling';
 import { buildArchetypes } from '../../../lib/sim/archetypes';
 import type { Fleet } from '../../../lib/sim/fleet';
 import { fastLaneRunner, WORK_CONSERVING_MARQUEE } from '../../../lib/sim/plan';
@@ -103,6 +103,21 @@ describe('the multi-stage pipeline inside the simulator', () => {
     const retries = job.history.filter((h) => h.to === 'RETRYING');
     expect(retries.length).toBeGreaterThan(0);
     expect(job.history.some((h) => h.to === 'ENCODING' && /failed task is requeued alone/.test(h.reason))).toBe(true);
+    expect(res.metrics.lostJobs + res.metrics.duplicatedJobs).toBe(0);
+  });
+});
+
+describe('bounded preemption in the simulator', () => {
+  it('moves young standard overflow off a GPU for a premium title, requeues it, and loses no job', () => {
+    const workload = { ...DEFAULT_WORKLOAD, uploadsPerDay: 6000, days: 0.25, seed: 3, diurnalAmplitude: 0 };
+    const fleet = mixedFleet(6, 2);
+    const res = simulate({ workload, fleet, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner(), archetypes, faults: NO_FAULTS, keepJobs: true, preemption: DEFAULT_PREEMPTION, drainHours: 48 });
+    expect(res.metrics.preemptions).toBeGreaterThan(0);
+    expect(res.metrics.preemptedSec / res.metrics.preemptions).toBeLessThanOrEqual(DEFAULT_PREEMPTION.maxLostSec);
+    const victims = res.jobs!.filter((j) => j.history.some((h) => /preempted on batch-gpu/.test(h.reason)));
+    expect(victims.length).toBeGreaterThan(0);
+    expect(victims.every((j) => j.value!.tier === 'standard' || j.value!.tier === 'bulk')).toBe(true);
+    expect(victims.every((j) => j.status === 'PUBLISHED')).toBe(true);
     expect(res.metrics.lostJobs + res.metrics.duplicatedJobs).toBe(0);
   });
 });
