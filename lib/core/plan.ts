@@ -1,6 +1,6 @@
 import { transition, recordDecision } from './job';
 import { rejectionReason, type SourceLimits, DEFAULT_SOURCE_LIMITS } from './analysis';
-import { chooseRecipe } from './recipes';
+import { chooseRecipe, type MeasuredHull } from './recipes';
 import { allocate, predictJob, heuristicModel, type AllocationContext, type EncodeTimeModel } from './prediction';
 import { scoreValue, DEFAULT_VALUE_POLICY, type ValuePolicy } from './value';
 import type { Backend, ContentProfile, Job } from './types';
@@ -14,6 +14,8 @@ export interface PlanContext {
   backend: Backend;
   /** Let allocation choose between cloud backends; local pool size for local runs. */
   allocation?: Pick<AllocationContext, 'chooseBackend' | 'localPoolSlots' | 'policy'>;
+  /** The title's measured rate–quality hull (trial encodes), when the tier pays for one. */
+  measuredHull?: MeasuredHull;
 }
 
 /**
@@ -26,7 +28,13 @@ export function planJob(job: Job, profile: ContentProfile, ctx: PlanContext): Jo
   if (reason) return transition({ ...job, profile }, 'REJECTED', ctx.now, reason);
   const policy = ctx.valuePolicy ?? DEFAULT_VALUE_POLICY;
   const value = scoreValue(job.metadata, policy, ctx.now);
-  const recipe = chooseRecipe({ jobId: job.id, profile, value, formats: job.metadata.formats });
+  const recipe = chooseRecipe({
+    jobId: job.id,
+    profile,
+    value,
+    formats: job.metadata.formats,
+    ...(ctx.measuredHull ? { measuredHull: ctx.measuredHull } : {}),
+  });
   const prediction = predictJob(recipe, profile, ctx.backend, ctx.model ?? heuristicModel);
   const allocation = allocate(prediction, ctx.backend, {
     ...ctx.allocation,

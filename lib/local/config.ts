@@ -23,7 +23,12 @@ export interface LocalConfig {
   maxAttempts: number;
   /** `--chunk-seconds`: chunk every rendition of titles at least twice this long into chunks of about this length. */
   chunkSeconds?: number;
+  /** Measured (trial-encode) ladders for critical/premium titles at least this long; undefined = off. */
+  hullProbeMinSec?: number;
 }
+
+/** `--hull-probe auto`: measure the ladder of critical/premium titles of at least this many seconds. */
+export const HULL_PROBE_AUTO_MIN_SEC = 60;
 
 /**
  * Size the worker pool to the machine: half the cores as concurrent encodes (x264 scales well to
@@ -47,6 +52,7 @@ const optionsSchema = z.object({
   fresh: z.boolean().optional(),
   json: z.boolean().optional(),
   attempts: positiveInt('--attempts').optional(),
+  hullProbe: z.enum(['auto', 'always', 'off'], { error: '--hull-probe must be auto, always or off' }).optional(),
   chunkSeconds: z.coerce.number({ error: '--chunk-seconds must be a number of seconds > 0' }).positive('--chunk-seconds must be a number of seconds > 0').max(3600, '--chunk-seconds must be at most 3600').optional(),
 });
 
@@ -76,5 +82,7 @@ export function loadConfig(options: RunOptions, env: NodeJS.ProcessEnv = process
     json: o.json ?? false,
     maxAttempts: o.attempts ?? 2,
     ...(o.chunkSeconds ? { chunkSeconds: o.chunkSeconds } : {}),
+    // Trial encodes cost a fixed few seconds of probing per title: worth it on titles of a minute or more.
+    ...(o.hullProbe === 'off' ? {} : { hullProbeMinSec: o.hullProbe === 'always' ? 0 : HULL_PROBE_AUTO_MIN_SEC }),
   };
 }

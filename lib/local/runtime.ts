@@ -6,11 +6,11 @@ import { planJob } from '../core/plan';
 import { planDeadlineActions, type DeadlineOptions, type DeadlinePlan, type RunningView } from '../core/deadlines';
 import type { ChunkRange } from '../core/pipeline';
 import { heuristicModel, predictJob, type AllocationPolicy, type EncodeTimeModel } from '../core/prediction';
-import { activeLadder } from '../core/recipes';
+import { activeLadder, measuresHull, type MeasuredHull } from '../core/recipes';
 import { marqueePolicy, type BackendPool, type QueueEntry, type SchedulerPolicy } from '../core/scheduling';
 import type { QcVerdict } from '../core/qc';
-import { TIERS, type Job, type Rendition, type RenditionResult } from '../core/types';
-import { ageJob, DEFAULT_VALUE_POLICY, type ValuePolicy } from '../core/value';
+import { TIERS, type ContentProfile, type Job, type Rendition, type RenditionResult, type Tier } from '../core/types';
+import { ageJob, DEFAULT_VALUE_POLICY, scoreValue, type ValuePolicy } from '../core/value';
 import { removeStalePartials, writeDashManifest, writeHlsMaster } from '../media/encode';
 import { ProcessError } from '../media/process';
 import { verifyRenditions } from '../media/output-checks';
@@ -88,6 +88,12 @@ export interface LocalRuntimeOptions {
    */
   deadlineSweepMs?: number;
   deadlineOptions?: Partial<DeadlineOptions>;
+  /**
+   * Per-title measured ladders: for tiers that pay for it (`measuresHull`) and titles at least
+   * `minDurationSec` long, trial-encode sampled segments and plan on the measured hull. A failed
+   * probe falls back to the predicted ladder.
+   */
+  hullProbe?: { minDurationSec: number; probe: (uri: string, profile: ContentProfile, tier: Tier, signal?: AbortSignal) => Promise<MeasuredHull> };
 }
 
 interface ActiveJob {
@@ -236,9 +242,12 @@ export class LocalRuntime {
       await this.finished(done);
       return;
     }
+    const measuredHull = await this.measureHull(job, profile, signal);
+    if (signal?.aborted) return;
     try {
       const planned = await updateJob(this.o.store, id, (j) =>
         j.status === 'RECEIVED' ? planJob(j, profile, {
+              ...(measuredHull ? { measuredHull } : {}),
               now: this.now(),
               backend: this.o.encoder.backend,
               valuePolicy: this.valuePolicy,
@@ -251,6 +260,19 @@ export class LocalRuntime {
     } catch (err) {
       const failed = await updateJob(this.o.store, id, (j) => (j.status === 'RECEIVED' ? transition(j, 'FAILED', this.now(), `planning failed: ${errorText(err)}`) : undefined));
       await this.finished(failed);
+    }
+  }
+
+  /** The measured hull for a tier that pays for one, or undefined (the predicted ladder is used). */
+  private async measureHull(job: Job, profile: ContentProfile, signal?: AbortSignal): Promise<MeasuredHull | undefined> {
+    const hp = this.o.hullProbe;
+    if (!hp || profile.source.durationSec < hp.minDurationSec) return undefined;
+    const tier = scoreValue(job.metadata, this.valuePolicy, this.now()).tier;
+    if (!measuresHull(tier)) return undefined;
+    try {
+      return await hp.probe(job.source.uri, profile, tier, signal);
+    } catch {
+      return undefined;
     }
   }
 

@@ -5,6 +5,9 @@ import { isTerminal } from '../core/job';
 import { LocalFfmpegEncoder } from '../media/encode';
 import { FfmpegContentAnalyzer } from '../media/analyze';
 import { FfmpegQualityMeter } from '../media/quality';
+import { probeHull } from '../media/hull-probe';
+import { TIER_PRESET } from '../core/recipes/codecs';
+import type { ContentProfile, Tier } from '../core/types';
 import type { ContentAnalyzer } from '../ports';
 import { systemClock } from '../ports';
 import type { LocalConfig } from './config';
@@ -138,6 +141,15 @@ export async function runLocal(inputs: readonly string[], config: LocalConfig, i
           }
         : {}),
       ...(model ? { model } : {}),
+      ...(config.hullProbeMinSec !== undefined
+        ? {
+            hullProbe: {
+              minDurationSec: config.hullProbeMinSec,
+              probe: (uri: string, profile: ContentProfile, tier: Tier, signal?: AbortSignal) =>
+                probeHull(uri, profile, { targetPreset: TIER_PRESET[tier], signal, ...(config.vmafModel ? { vmafModelPath: config.vmafModel } : {}) }),
+            },
+          }
+        : {}),
       onEvent: (e) => view.onEvent(e),
       onObservation: (o) => calibration.observe(o),
     });

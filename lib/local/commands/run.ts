@@ -16,6 +16,7 @@ export function registerRun(program: Command): void {
     .option('--no-quality', 'skip PSNR/SSIM/VMAF measurement while verifying (outputs are still probed)')
     .addOption(new Option('--attempts <n>', 'encode attempts per job before it fails').default('2'))
     .addOption(new Option('--chunk-seconds <s>', 'encode every rendition of titles at least 2×s long as closed-GOP chunks of about s seconds, in parallel, then join (default: titles ≥ 10 min, 4K rungs, or when the allocation asks)'))
+    .addOption(new Option('--hull-probe <mode>', 'measured per-title ladders (trial encodes) for critical/premium uploads: auto = titles of 60 s or more, always, off').default('auto'))
     .option('--fresh', 'forget previous runs in <out> (database, job outputs, sample clips) and start over')
     .option('--json', 'print report.json to stdout (log lines go to stderr)')
     .action(async (inputs: string[], opts: RunOptions) => {
