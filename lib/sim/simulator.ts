@@ -137,6 +137,10 @@ interface PoolState {
   meanRunSec: number;
   /** Running tasks by predicted (P50) end: what a dispatcher knows about when a slot frees. */
   ends: MinHeap<SimTask>;
+  /** Tasks in start order with their run ids (preemption looks at the youngest only). */
+  recent: SimTask[];
+  recentRun: number[];
+  recentHead: number;
 }
 
 /**
@@ -243,7 +247,7 @@ export function simulate(config: SimConfig): SimResult {
   const available = [...new Set(fleet.pools.map((p) => p.backend))];
   const keep = config.keepJobs === true;
 
-  const pools: PoolState[] = fleet.pools.map((spec) => ({ spec, slots: spec.slots, busy: 0, running: new Set(), meanRunSec: 600, ends: new MinHeap() }));
+  const pools: PoolState[] = fleet.pools.map((spec) => ({ spec, slots: spec.slots, busy: 0, running: new Set(), meanRunSec: 600, ends: new MinHeap(), recent: [], recentRun: [], recentHead: 0 }));
   const poolById = new Map(pools.map((p) => [p.spec.id, p]));
   const minSpeed = pools.reduce((m, p) => Math.min(m, p.spec.speed), Infinity);
   /** Events; a running task is its own end event (tagged with its run id). */
@@ -523,6 +527,10 @@ export function simulate(config: SimConfig): SimResult {
     pool.busy += 1;
     pool.running.add(t);
     pool.ends.push(now + (t.spec.work / speed + t.spec.fixedSec) * 1000, t, runIds);
+    if (config.preemption) {
+      pool.recent.push(t);
+      pool.recentRun.push(runIds);
+    }
     sj.running++;
     tasksRun++;
     if (sj.job.status === 'QUEUED' || sj.job.status === 'RETRYING') {
@@ -664,25 +672,35 @@ export function simulate(config: SimConfig): SimResult {
       const t = (d.entry as TaskEntry).task;
       let pool = poolById.get(d.pool.id)!;
       let speed = d.speed;
-      if (config.preemption) {
-        const faster = pools.filter((p) => p.slots > 0 && p.busy >= p.slots && speedOnPool(p, d.entry) >= config.preemption!.minSpeedup * d.speed);
-        if (faster.length > 0) {
-          const running: RunningSlot[] = [];
-          const byId = new Map<string, SimTask>();
-          const youngest = now - config.preemption.maxLostSec * 1000;
-          for (const p of faster)
-            for (const r of p.running) {
-              if (r.start < youngest || r.sj.preemptions >= config.preemption.maxPreemptionsPerJob) continue;
-              const id = String(r.runId);
-              byId.set(id, r);
-              running.push({ id, poolId: p.spec.id, tier: r.sj.tier, startedAt: r.start, protected: r.sj.emergency || r.sj.boostMs > 0 || policy.reason(r.entry!) === 'urgent', preemptions: r.sj.preemptions });
-            }
-          const pick = choosePreemption(d.entry, d.speed, running, views, now, config.preemption);
-          if (pick) {
-            preempt(byId.get(pick.victim.id)!, t.sj.job.id);
-            pool = poolById.get(pick.pool.id)!;
-            speed = speedOnPool(pool, d.entry);
+      const pre = config.preemption;
+      if (pre && (t.sj.emergency || pre.tiers.includes(t.sj.tier))) {
+        // The youngest eligible task on each busy pool fast enough to be worth it.
+        const youngest = now - pre.maxLostSec * 1000;
+        const running: RunningSlot[] = [];
+        const byId = new Map<string, SimTask>();
+        for (const p of pools) {
+          if (p.slots <= 0 || p.busy < p.slots || speedOnPool(p, d.entry) < pre.minSpeedup * d.speed) continue;
+          while (p.recentHead < p.recent.length && p.recent[p.recentHead]!.start < youngest) p.recentHead++;
+          if (p.recentHead > 4096 && p.recentHead * 2 > p.recent.length) {
+            p.recent.splice(0, p.recentHead);
+            p.recentRun.splice(0, p.recentHead);
+            p.recentHead = 0;
           }
+          for (let i = p.recent.length - 1; i >= p.recentHead; i--) {
+            const r = p.recent[i]!;
+            if (r.runId !== p.recentRun[i] || r.status !== 'running' || r.pool !== p) continue;
+            if (!pre.victimTiers.includes(r.sj.tier) || r.sj.preemptions >= pre.maxPreemptionsPerJob || r.sj.emergency || r.sj.boostMs > 0 || policy.reason(r.entry!) === 'urgent') continue;
+            const id = String(r.runId);
+            byId.set(id, r);
+            running.push({ id, poolId: p.spec.id, tier: r.sj.tier, startedAt: r.start, protected: false, preemptions: r.sj.preemptions });
+            break;
+          }
+        }
+        const pick = running.length > 0 ? choosePreemption(d.entry, d.speed, running, views, now, pre) : null;
+        if (pick) {
+          preempt(byId.get(pick.victim.id)!, t.sj.job.id);
+          pool = poolById.get(pick.pool.id)!;
+          speed = speedOnPool(pool, d.entry);
         }
       }
       start(t, pool, speed, d.estCostUsd);
