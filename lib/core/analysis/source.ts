@@ -1,4 +1,5 @@
-import * as z from 'zod';
+// zod/mini: tree-shakable, so the Analyze Lambda bundle carries only these checks.
+import * as z from 'zod/mini';
 import type { SourceAudio, SourceInfo } from '../types';
 
 /**
@@ -8,50 +9,45 @@ import type { SourceAudio, SourceInfo } from '../types';
  * fields; the schema is deliberately loose and everything is checked after parsing.
  */
 
-const numeric = z.union([z.number(), z.string()]).optional();
+const numeric = z.optional(z.union([z.number(), z.string()]));
 
-const ffprobeStreamSchema = z
-  .object({
-    index: z.number().optional(),
-    codec_type: z.string().optional(),
-    codec_name: z.string().optional(),
-    width: z.number().optional(),
-    height: z.number().optional(),
-    pix_fmt: z.string().optional(),
-    bits_per_raw_sample: numeric,
-    r_frame_rate: z.string().optional(),
-    avg_frame_rate: z.string().optional(),
-    duration: numeric,
-    bit_rate: numeric,
-    nb_frames: numeric,
-    nb_read_packets: numeric,
-    field_order: z.string().optional(),
-    color_transfer: z.string().optional(),
-    color_primaries: z.string().optional(),
-    channels: z.number().optional(),
-    channel_layout: z.string().optional(),
-    sample_rate: numeric,
-    tags: z.record(z.string(), z.unknown()).optional(),
-    side_data_list: z.array(z.record(z.string(), z.unknown())).optional(),
-    disposition: z.record(z.string(), z.unknown()).optional(),
-  })
-  .loose();
+const ffprobeStreamSchema = z.looseObject({
+  index: z.optional(z.number()),
+  codec_type: z.optional(z.string()),
+  codec_name: z.optional(z.string()),
+  width: z.optional(z.number()),
+  height: z.optional(z.number()),
+  pix_fmt: z.optional(z.string()),
+  bits_per_raw_sample: numeric,
+  r_frame_rate: z.optional(z.string()),
+  avg_frame_rate: z.optional(z.string()),
+  duration: numeric,
+  bit_rate: numeric,
+  nb_frames: numeric,
+  nb_read_packets: numeric,
+  field_order: z.optional(z.string()),
+  color_transfer: z.optional(z.string()),
+  color_primaries: z.optional(z.string()),
+  channels: z.optional(z.number()),
+  channel_layout: z.optional(z.string()),
+  sample_rate: numeric,
+  tags: z.optional(z.record(z.string(), z.unknown())),
+  side_data_list: z.optional(z.array(z.record(z.string(), z.unknown()))),
+  disposition: z.optional(z.record(z.string(), z.unknown())),
+});
 
-export const ffprobeOutputSchema = z
-  .object({
-    streams: z.array(ffprobeStreamSchema).default([]),
-    format: z
-      .object({
-        format_name: z.string().optional(),
-        duration: numeric,
-        size: numeric,
-        bit_rate: numeric,
-        nb_streams: z.number().optional(),
-      })
-      .loose()
-      .optional(),
-  })
-  .loose();
+export const ffprobeOutputSchema = z.looseObject({
+  streams: z._default(z.array(ffprobeStreamSchema), []),
+  format: z.optional(
+    z.looseObject({
+      format_name: z.optional(z.string()),
+      duration: numeric,
+      size: numeric,
+      bit_rate: numeric,
+      nb_streams: z.optional(z.number()),
+    }),
+  ),
+});
 
 export type FfprobeOutput = z.infer<typeof ffprobeOutputSchema>;
 export type FfprobeStream = z.infer<typeof ffprobeStreamSchema>;
@@ -64,8 +60,31 @@ export const RAW_ELEMENTARY_FORMATS = ['h264', 'hevc', 'mpegvideo', 'm4v', 'av1'
  * Anything else is REJECTED with the codec's name, rather than failing mid-encode.
  */
 export const SUPPORTED_VIDEO_CODECS = new Set([
-  'h264', 'hevc', 'mpeg2video', 'mpeg1video', 'mpeg4', 'vp8', 'vp9', 'av1', 'prores', 'dnxhd', 'mjpeg',
-  'rawvideo', 'h263', 'theora', 'wmv3', 'vc1', 'dvvideo', 'ffv1', 'png', 'qtrle', 'huffyuv', 'utvideo', 'cfhd', 'msmpeg4v3', 'flv1',
+  'h264',
+  'hevc',
+  'mpeg2video',
+  'mpeg1video',
+  'mpeg4',
+  'vp8',
+  'vp9',
+  'av1',
+  'prores',
+  'dnxhd',
+  'mjpeg',
+  'rawvideo',
+  'h263',
+  'theora',
+  'wmv3',
+  'vc1',
+  'dvvideo',
+  'ffv1',
+  'png',
+  'qtrle',
+  'huffyuv',
+  'utvideo',
+  'cfhd',
+  'msmpeg4v3',
+  'flv1',
 ]);
 
 /** A rational like `30000/1001` or `25/1`; 0 when undefined or `0/0`. */
@@ -97,10 +116,12 @@ export const HDR_TRANSFERS = ['smpte2084', 'arib-std-b67'] as const;
 /** Rotation in degrees clockwise (0, 90, 180, 270) from the display matrix side data or the legacy `rotate` tag. */
 export function rotationOf(stream: FfprobeStream): number {
   const tag = num(stream.tags?.['rotate'] as string | undefined);
-  const matrix = stream.side_data_list?.map((s) => num(s['rotation'] as number | string | undefined)).find((r) => r !== undefined);
+  const matrix = stream.side_data_list
+    ?.map((s) => num(s['rotation'] as number | string | undefined))
+    .find((r) => r !== undefined);
   // The display matrix angle is counter-clockwise (ffprobe prints -90 for a `rotate=90` phone video).
   const deg = tag ?? (matrix !== undefined ? -matrix : 0);
-  const norm = ((Math.round(deg / 90) * 90) % 360 + 360) % 360;
+  const norm = (((Math.round(deg / 90) * 90) % 360) + 360) % 360;
   return norm;
 }
 
@@ -113,7 +134,8 @@ export interface NormalizeOptions {
 
 export type NormalizeResult = { ok: true; source: SourceInfo; raw: boolean } | { ok: false; reason: string };
 
-const isRaw = (formatName: string): boolean => formatName.split(',').some((f) => (RAW_ELEMENTARY_FORMATS as readonly string[]).includes(f));
+const isRaw = (formatName: string): boolean =>
+  formatName.split(',').some((f) => (RAW_ELEMENTARY_FORMATS as readonly string[]).includes(f));
 
 /**
  * Frame rate: the average rate when it is sane, else the base rate. For a raw H.264/HEVC stream,
@@ -142,7 +164,11 @@ export function sourceInfoFromProbe(json: unknown, opts: NormalizeOptions = {}):
   if (!parsed.success) return { ok: false, reason: 'not a media file: ffprobe output could not be read' };
   const { streams, format } = parsed.data;
   const formatName = format?.format_name ?? 'unknown';
-  if (streams.length === 0) return { ok: false, reason: `not a media file: no audio or video streams found (container ${formatName})` };
+  if (streams.length === 0)
+    return {
+      ok: false,
+      reason: `not a media file: no audio or video streams found (container ${formatName})`,
+    };
   const video = streams.find((s) => s.codec_type === 'video' && s.disposition?.['attached_pic'] !== 1);
   if (!video) {
     const kinds = [...new Set(streams.map((s) => s.codec_type ?? 'unknown'))].join(', ');
@@ -150,7 +176,10 @@ export function sourceInfoFromProbe(json: unknown, opts: NormalizeOptions = {}):
   }
   const codec = video.codec_name ?? 'unknown';
   if (!SUPPORTED_VIDEO_CODECS.has(codec))
-    return { ok: false, reason: `unsupported video codec "${codec.slice(0, 40)}": re-export the video as H.264, HEVC, ProRes, VP9 or AV1` };
+    return {
+      ok: false,
+      reason: `unsupported video codec "${codec.slice(0, 40)}": re-export the video as H.264, HEVC, ProRes, VP9 or AV1`,
+    };
   const raw = isRaw(formatName);
   const rawFps = opts.rawFps ?? 25;
   const fps = frameRateOf(video, raw, rawFps);
@@ -167,7 +196,10 @@ export function sourceInfoFromProbe(json: unknown, opts: NormalizeOptions = {}):
   // A truncated MP4 keeps its index (moov at the start) but loses media: the streams' declared bit
   // rates over the duration then add up to more bytes than the file holds.
   if (!raw && durationSec > 0 && sizeBytes > 0) {
-    const declaredBits = streams.reduce((sum, s) => sum + (num(s.bit_rate) ?? 0) * (num(s.duration) ?? durationSec), 0);
+    const declaredBits = streams.reduce(
+      (sum, s) => sum + (num(s.bit_rate) ?? 0) * (num(s.duration) ?? durationSec),
+      0,
+    );
     if (declaredBits / 8 > sizeBytes * 1.05)
       return {
         ok: false,
@@ -202,7 +234,8 @@ export function sourceInfoFromProbe(json: unknown, opts: NormalizeOptions = {}):
     audio,
   };
   if (transfer && transfer !== 'unknown') source.colorTransfer = transfer;
-  if (video.color_primaries && video.color_primaries !== 'unknown') source.colorPrimaries = video.color_primaries;
+  if (video.color_primaries && video.color_primaries !== 'unknown')
+    source.colorPrimaries = video.color_primaries;
   if (packets !== undefined) source.frameCount = packets;
   return { ok: true, source, raw };
 }

@@ -10,7 +10,8 @@
  *    the configuration's loading on the factors turns them back into a correction.
  * P90 adds the 90th percentile of the log error measured on held-out training videos.
  */
-import * as z from 'zod';
+// zod/mini: tree-shakable, so Lambda bundles that plan (analyze) carry only these checks.
+import * as z from 'zod/mini';
 import { MarqueeError } from '../errors';
 import { forestRow, linearRow, type ProbeObservation } from './features';
 import { predictForest, type CompactForest } from './forest';
@@ -61,24 +62,25 @@ export interface CostModelArtifact {
   notes: Record<string, string | number>;
 }
 
-const num = z.number().refine(Number.isFinite, 'must be finite');
-const treeSchema = z.object({ feature: z.array(z.number().int()), threshold: z.array(num), right: z.array(z.number().int()) });
+const num = z.number().check(z.refine(Number.isFinite, 'must be finite'));
+const int = z.number().check(z.int());
+const treeSchema = z.object({ feature: z.array(int), threshold: z.array(num), right: z.array(int) });
 const targetSchema = z.object({
   linear: z.array(z.array(num)),
   basis: z.array(z.array(num)),
   forests: z.array(z.object({ trees: z.array(treeSchema) })),
-  q90: z.array(num.min(0)),
+  q90: z.array(num.check(z.gte(0))),
 });
 const artifactSchema = z.object({
   kind: z.literal('marquee-encode-cost-model'),
   format: z.literal(COST_MODEL_FORMAT),
-  version: z.string().min(1),
-  seed: z.number().int(),
-  trainVideos: z.number().int().positive(),
-  probeConfigId: z.number().int(),
-  configs: z.array(z.object({ id: z.number().int(), options: z.record(z.string(), z.string()), vector: z.array(num) })).min(1),
+  version: z.string().check(z.minLength(1)),
+  seed: int,
+  trainVideos: int.check(z.positive()),
+  probeConfigId: int,
+  configs: z.array(z.object({ id: int, options: z.record(z.string(), z.string()), vector: z.array(num) })).check(z.minLength(1)),
   targets: z.object({ wall: targetSchema, cpu: targetSchema, size: targetSchema }),
-  probeCpuPerWall: num.positive(),
+  probeCpuPerWall: num.check(z.positive()),
   notes: z.record(z.string(), z.union([z.string(), z.number()])),
 });
 
