@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { TIERS, type Tier } from '../lib/core/types';
+import { parseValuePolicy, type ValuePolicy } from '../lib/core/value';
 
 const csv = z.union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -71,10 +72,15 @@ export const configSchema = z
     natGateways: int(0, 3).default(DEFAULT_CONFIG.natGateways),
     alarmEmail: z.email().optional(),
     mediaConvertEndpoint: z.url().optional(),
+    /** Partial value policy (weights, thresholds, aging steps…), validated by parseValuePolicy. */
+    valuePolicy: z.union([z.record(z.string(), z.unknown()), jsonString]).optional(),
   })
   .refine((c) => c.uploadExpirationDays > c.uploadTransitionDays, { message: 'must be after uploadTransitionDays', path: ['uploadExpirationDays'] });
 
-export type MarqueeConfig = z.infer<typeof configSchema>;
+export type MarqueeConfig = Omit<z.infer<typeof configSchema>, 'valuePolicy'> & {
+  /** The resolved value policy: defaults, then `marquee:valuePolicy`, then `marquee:deadlineMinutes`. */
+  valuePolicy: ValuePolicy;
+};
 
 /** Configuration error that names the offending context key. */
 export class InvalidConfigError extends Error {
@@ -93,5 +99,11 @@ export function readConfig(tryGetContext: (key: string) => unknown): MarqueeConf
     const msg = parsed.error.issues.map((i) => `context marquee:${i.path.join('.')}: ${i.message}`).join('; ');
     throw new InvalidConfigError(msg);
   }
-  return parsed.data;
+  let policy: ValuePolicy;
+  try {
+    policy = parseValuePolicy(parsed.data.valuePolicy ?? {});
+  } catch (err) {
+    throw new InvalidConfigError(`context marquee:valuePolicy: ${(err as Error).message}`);
+  }
+  return { ...parsed.data, valuePolicy: { ...policy, defaultDeadlineMinutes: parsed.data.deadlineMinutes } };
 }

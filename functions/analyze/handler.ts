@@ -13,7 +13,7 @@ import { EventBridgePublisher } from '../../lib/aws/events';
 import { analyzeUpload } from '../../lib/aws/flow/analyze';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { S3ObjectStore } from '../../lib/aws/object-store';
-import { DEFAULT_VALUE_POLICY } from '../../lib/core/value';
+import { parseValuePolicy } from '../../lib/core/value';
 import { FfprobeProber } from '../../lib/media/probe';
 import { systemClock } from '../../lib/ports';
 import { withPowertools, traced } from '../shared/powertools';
@@ -24,7 +24,8 @@ const env = readEnv(
     EVENT_BUS_NAME: z._default(z.string(), 'default'),
     TIER_QUEUES: tierMap(z.url()),
     DEFAULT_BACKEND: z._default(z.enum(['mediaconvert', 'batch-gpu']), 'mediaconvert'),
-    DEADLINE_MINUTES: z.optional(tierMap(z.number().check(z.positive()))),
+    /** The deployment's value policy (JSON), validated here once so a bad one fails at init. */
+    VALUE_POLICY: z.optional(z.string()),
     MARQUEE_FFPROBE: z.optional(z.string()),
   }),
 );
@@ -37,7 +38,7 @@ const deps = {
   clock: systemClock,
   tierQueues: env.TIER_QUEUES,
   defaultBackend: env.DEFAULT_BACKEND,
-  valuePolicy: env.DEADLINE_MINUTES ? { ...DEFAULT_VALUE_POLICY, defaultDeadlineMinutes: env.DEADLINE_MINUTES } : undefined,
+  valuePolicy: env.VALUE_POLICY ? parseValuePolicy(env.VALUE_POLICY) : undefined,
 };
 
 export const handler = withPowertools(async (event: unknown) => analyzeUpload(deps, analyzeInputSchema.parse(event)));

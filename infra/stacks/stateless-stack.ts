@@ -73,7 +73,7 @@ export class StatelessStack extends Stack {
     const analyze = fn('analyze', 'Probe the upload, score value, choose recipe, predict, write the job', Duration.seconds(120), {
       TIER_QUEUES: tierQueueUrls,
       DEFAULT_BACKEND: config.defaultBackend,
-      DEADLINE_MINUTES: JSON.stringify(config.deadlineMinutes),
+      VALUE_POLICY: JSON.stringify(config.valuePolicy),
       MARQUEE_FFPROBE: '/opt/ffprobe',
     }, { layers: [ffprobeLayer], architecture: lambda.Architecture.X86_64, memorySize: 1024 });
     const workflowFn = fn('workflow', 'Workflow steps: verify outputs, publish, fall back to the other backend, record failure', Duration.seconds(30), {

@@ -25,6 +25,8 @@ export interface LocalConfig {
   chunkSeconds?: number;
   /** Measured (trial-encode) ladders for critical/premium titles at least this long; undefined = off. */
   hullProbeMinSec?: number;
+  /** A JSON file overriding the value policy (weights, tier thresholds, deadlines, aging steps). */
+  valuePolicyFile?: string;
 }
 
 /** `--hull-probe auto`: measure the ladder of critical/premium titles of at least this many seconds. */
@@ -52,6 +54,7 @@ const optionsSchema = z.object({
   fresh: z.boolean().optional(),
   json: z.boolean().optional(),
   attempts: positiveInt('--attempts').optional(),
+  valuePolicy: z.string().min(1).optional(),
   hullProbe: z.enum(['auto', 'always', 'off'], { error: '--hull-probe must be auto, always or off' }).optional(),
   chunkSeconds: z.coerce.number({ error: '--chunk-seconds must be a number of seconds > 0' }).positive('--chunk-seconds must be a number of seconds > 0').max(3600, '--chunk-seconds must be at most 3600').optional(),
 });
@@ -65,6 +68,7 @@ export function loadConfig(options: RunOptions, env: NodeJS.ProcessEnv = process
     out: options.out ?? env.MARQUEE_OUT,
     workers: options.workers ?? env.MARQUEE_WORKERS,
     vmafModel: options.vmafModel ?? env.MARQUEE_VMAF_MODEL,
+    valuePolicy: options.valuePolicy ?? env.MARQUEE_VALUE_POLICY,
   });
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message).join('; '));
   const o = parsed.data;
@@ -82,6 +86,7 @@ export function loadConfig(options: RunOptions, env: NodeJS.ProcessEnv = process
     json: o.json ?? false,
     maxAttempts: o.attempts ?? 2,
     ...(o.chunkSeconds ? { chunkSeconds: o.chunkSeconds } : {}),
+    ...(o.valuePolicy ? { valuePolicyFile: resolve(o.valuePolicy) } : {}),
     // Trial encodes cost a fixed few seconds of probing per title: worth it on titles of a minute or more.
     ...(o.hullProbe === 'off' ? {} : { hullProbeMinSec: o.hullProbe === 'always' ? 0 : HULL_PROBE_AUTO_MIN_SEC }),
   };

@@ -8,6 +8,8 @@ import { FfmpegQualityMeter } from '../media/quality';
 import { probeHull } from '../media/hull-probe';
 import { TIER_PRESET } from '../core/recipes/codecs';
 import type { ContentProfile, Tier } from '../core/types';
+import { parseValuePolicy, type ValuePolicy } from '../core/value';
+import { ConfigError } from './config';
 import type { ContentAnalyzer } from '../ports';
 import { systemClock } from '../ports';
 import type { LocalConfig } from './config';
@@ -121,7 +123,9 @@ export async function runLocal(inputs: readonly string[], config: LocalConfig, i
     const calibration = new CalibrationFile(join(outDir, 'calibration.json'));
     const model = loadEncodeTimeModel(undefined, calibration.current);
     const unfinishedBefore = (await store.list()).filter((j) => !isTerminal(j.status)).map((j) => j.id);
+    const valuePolicy = config.valuePolicyFile ? readValuePolicy(config.valuePolicyFile) : undefined;
     const runtime = new LocalRuntime({
+      ...(valuePolicy ? { valuePolicy } : {}),
       outDir,
       store,
       queue,
@@ -187,5 +191,20 @@ export async function runLocal(inputs: readonly string[], config: LocalConfig, i
     for (const s of signals) process.off(s, onSignal);
     db.close();
     release();
+  }
+}
+
+/** Read and validate a value-policy file; a bad one is a ConfigError naming the file and field. */
+export function readValuePolicy(path: string): ValuePolicy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--value-policy ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parseValuePolicy(text);
+  } catch (err) {
+    throw new ConfigError(`--value-policy ${path}: ${(err as Error).message}`);
   }
 }

@@ -16,6 +16,7 @@ export function registerRun(program: Command): void {
     .option('--no-quality', 'skip PSNR/SSIM/VMAF measurement while verifying (outputs are still probed)')
     .addOption(new Option('--attempts <n>', 'encode attempts per job before it fails').default('2'))
     .addOption(new Option('--chunk-seconds <s>', 'encode every rendition of titles at least 2×s long as closed-GOP chunks of about s seconds, in parallel, then join (default: titles ≥ 10 min, 4K rungs, or when the allocation asks)'))
+    .option('--value-policy <file>', 'JSON file overriding the value policy: weights, tier thresholds, default deadlines, aging steps (env MARQUEE_VALUE_POLICY)')
     .addOption(new Option('--hull-probe <mode>', 'measured per-title ladders (trial encodes) for critical/premium uploads: auto = titles of 60 s or more, always, off').default('auto'))
     .option('--fresh', 'forget previous runs in <out> (database, job outputs, sample clips) and start over')
     .option('--json', 'print report.json to stdout (log lines go to stderr)')
@@ -35,7 +36,7 @@ export function registerRun(program: Command): void {
         });
         process.exitCode = result.exitCode;
       } catch (err) {
-        if (err instanceof OutputFolderBusyError) program.error(`error: ${err.message}`, { exitCode: 2 });
+        if (err instanceof OutputFolderBusyError || err instanceof ConfigError) program.error(`error: ${err.message}`, { exitCode: 2 });
         throw err;
       }
     });
