@@ -23,7 +23,7 @@ import type {
 import { activeLadder } from '../core/recipes';
 import { gopFrames } from '../core/recipes/ffmpeg';
 import type { AudioProfile, Job, Recipe, RecipeVariant, Rendition } from '../core/types';
-import type { MediaConvertJobOptions } from './mediaconvert-minimal';
+import type { MediaConvertJobOptions } from './mediaconvert-options';
 
 /** Options of the full renderer: the shared submission options plus queue hopping and progress cadence. */
 export interface MediaConvertRenderOptions extends MediaConvertJobOptions {

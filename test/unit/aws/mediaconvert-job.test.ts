@@ -1,7 +1,7 @@
 import type { CreateJobCommandInput } from '@aws-sdk/client-mediaconvert';
 import { describe, expect, it } from 'vitest';
 import { framerateOf, qualityTuning, renderMediaConvertJob, requestToken, segmentSecondsFor, validateCreateJob, type MediaConvertRenderOptions } from '../../../lib/aws/mediaconvert-job';
-import type { RenderMediaConvertJob } from '../../../lib/aws/mediaconvert-minimal';
+import type { RenderMediaConvertJob } from '../../../lib/aws/mediaconvert-options';
 import { chooseRecipe } from '../../../lib/core/recipes';
 import type { Recipe, Tier, ValueScore } from '../../../lib/core/types';
 import { leversFor } from '../../../lib/core/value';
