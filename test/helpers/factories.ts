@@ -1,6 +1,7 @@
 /** Test-data factories: sensible defaults, override what the test is about. */
 import { newJob } from '../../lib/core/job';
-import type { BusinessMetadata, ComplexityFeatures, ContentProfile, Job, SourceInfo } from '../../lib/core/types';
+import { planJob } from '../../lib/core/plan';
+import type { Backend, BusinessMetadata, ComplexityFeatures, ContentProfile, Job, SourceInfo, Tier } from '../../lib/core/types';
 
 export function aMetadata(over: Partial<BusinessMetadata> = {}): BusinessMetadata {
   return { creatorTier: 'regular', expectedViews: 1_000, monetized: false, premium: false, formats: ['abr'], ...over };
@@ -53,4 +54,19 @@ export function aProfile(over: Partial<ContentProfile> = {}, source: Partial<Sou
     analysisWallMs: 500,
     ...over,
   };
+}
+
+/** Business metadata that scores into each tier under the default value policy. */
+export const TIER_METADATA: Record<Tier, Partial<BusinessMetadata>> = {
+  critical: { creatorTier: 'star', expectedViews: 10_000_000, monetized: true, premium: true },
+  premium: { creatorTier: 'star', expectedViews: 100_000, monetized: true },
+  standard: { creatorTier: 'partner', expectedViews: 1_000 },
+  bulk: { creatorTier: 'new', expectedViews: 10 },
+};
+
+/** A job of `tier`, received at `now` and planned (ANALYZED) for `backend` on a title of `durationSec`. */
+export function aPlannedJob(id: string, tier: Tier, opts: { now?: number; durationSec?: number; backend?: Backend } = {}): Job {
+  const now = opts.now ?? 0;
+  const job = aJob({ id, createdAt: now, updatedAt: now }, TIER_METADATA[tier]);
+  return planJob(job, aProfile({}, { durationSec: opts.durationSec ?? 60 }), { now, backend: opts.backend ?? 'batch-cpu' });
 }

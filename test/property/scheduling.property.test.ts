@@ -2,22 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planJob } from '../../lib/core/plan';
 import { agingOffsetMs, baseTier, DEFAULT_PREEMPTION, marqueePolicy, queueEntryFor, rankQueue, schedule, type BackendPool, type MarqueeOptions } from '../../lib/core/scheduling';
-import { TIERS, tierRank, type BusinessMetadata, type Tier } from '../../lib/core/types';
+import { TIERS, tierRank, type BusinessMetadata } from '../../lib/core/types';
 import { buildArchetypes } from '../../lib/sim/archetypes';
 import { defaultFleet } from '../../lib/sim/fleet';
 import { fastLaneRunner, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
 import { DEFAULT_DEVICE_SPEEDS, titleRunner, type JobRunner } from '../../lib/sim/runner';
 import { NO_FAULTS, simulate } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, type Upload } from '../../lib/sim/workload';
-import { aJob, aProfile } from '../helpers/factories';
+import { aJob, aProfile, TIER_METADATA } from '../helpers/factories';
 
 const MIN = 60_000;
-const META: Record<Tier, Partial<BusinessMetadata>> = {
-  critical: { creatorTier: 'star', expectedViews: 10_000_000, monetized: true, premium: true },
-  premium: { creatorTier: 'star', expectedViews: 100_000, monetized: true },
-  standard: { creatorTier: 'partner', expectedViews: 1_000 },
-  bulk: { creatorTier: 'new', expectedViews: 10 },
-};
+const META = TIER_METADATA;
 const archetypes = buildArchetypes();
 
 describe('scheduler properties', () => {

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { byValue, planDeadlineActions } from '../../../lib/core/deadlines';
-import { planJob } from '../../../lib/core/plan';
 import { fifoPolicy, marqueePolicy, queueEntryFor, type BackendPool, type QueueEntry } from '../../../lib/core/scheduling';
-import type { BusinessMetadata, Job } from '../../../lib/core/types';
-import { aJob, aProfile } from '../../helpers/factories';
+import type { Job, Tier } from '../../../lib/core/types';
+import { aPlannedJob } from '../../helpers/factories';
 
 const MIN = 60_000;
-const META: Record<string, Partial<BusinessMetadata>> = {
-  critical: { creatorTier: 'star', expectedViews: 10_000_000, monetized: true, premium: true },
-  premium: { creatorTier: 'star', expectedViews: 100_000, monetized: true },
-  standard: { creatorTier: 'partner', expectedViews: 1_000 },
-  bulk: { creatorTier: 'new', expectedViews: 10 },
-};
 
-function planned(id: string, tier: keyof typeof META, durationSec: number, now = 0): Job {
-  return planJob(aJob({ id, createdAt: now, updatedAt: now }, META[tier]), aProfile({}, { durationSec }), { now, backend: 'batch-cpu' });
-}
+const planned = (id: string, tier: Tier, durationSec: number, now = 0): Job => aPlannedJob(id, tier, { now, durationSec });
 
 const cpuOnly = (slots: number, free = 0): BackendPool[] => [
   { id: 'batch-cpu', backend: 'batch-cpu', slots, free, speed: 1, pricing: { kind: 'batch', instance: 'c6i.4xlarge', slotsPerInstance: 1, spot: true }, expectedFreeInSec: 60 },

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { planJob } from '../../../lib/core/plan';
 import {
   admit,
   agingOffsetMs,
@@ -16,21 +15,12 @@ import {
   type BackendPool,
   type QueueEntry,
 } from '../../../lib/core/scheduling';
-import type { BusinessMetadata, Job } from '../../../lib/core/types';
-import { aJob, aProfile } from '../../helpers/factories';
+import type { Job, Tier } from '../../../lib/core/types';
+import { aPlannedJob } from '../../helpers/factories';
 
 const MIN = 60_000;
-const META: Record<string, Partial<BusinessMetadata>> = {
-  critical: { creatorTier: 'star', expectedViews: 10_000_000, monetized: true, premium: true },
-  premium: { creatorTier: 'star', expectedViews: 100_000, monetized: true },
-  standard: { creatorTier: 'partner', expectedViews: 1_000 },
-  bulk: { creatorTier: 'new', expectedViews: 10 },
-};
 
-function planned(id: string, tier: keyof typeof META, now = 0, durationSec = 60): Job {
-  const job = aJob({ id, createdAt: now, updatedAt: now }, META[tier]);
-  return planJob(job, aProfile({}, { durationSec }), { now, backend: 'batch-cpu' });
-}
+const planned = (id: string, tier: Tier, now = 0, durationSec = 60): Job => aPlannedJob(id, tier, { now, durationSec });
 
 function entry(job: Job, queuedAt = job.createdAt, extra: Partial<QueueEntry> = {}): QueueEntry {
   return queueEntryFor(job, queuedAt, extra);
@@ -44,7 +34,7 @@ const pools = (free: Partial<Record<string, number>> = {}): BackendPool[] => [
 
 describe('tiers as the factories score them', () => {
   it('produces one job of each tier', () => {
-    expect(['critical', 'premium', 'standard', 'bulk'].map((t) => planned(t, t as keyof typeof META).value?.tier)).toEqual(['critical', 'premium', 'standard', 'bulk']);
+    expect(['critical', 'premium', 'standard', 'bulk'].map((t) => planned(t, t as Tier).value?.tier)).toEqual(['critical', 'premium', 'standard', 'bulk']);
   });
 });
 
@@ -150,7 +140,7 @@ describe('baseline policies', () => {
 describe('schedule', () => {
   it('fills free slots in rank order and stops when none is left', () => {
     const policy = policyByName('marquee');
-    const queue = rankQueue(['bulk', 'premium', 'standard', 'critical'].map((t, i) => entry(planned(t, t as keyof typeof META, i * MIN), i * MIN)), policy);
+    const queue = rankQueue(['bulk', 'premium', 'standard', 'critical'].map((t, i) => entry(planned(t, t as Tier, i * MIN), i * MIN)), policy);
     const one = [{ ...pools()[2]!, free: 2 }];
     const r = schedule(queue, one, 5 * MIN, policy);
     expect(r.dispatched.map((d) => d.entry.job.id)).toEqual(['critical', 'premium']);
