@@ -6,7 +6,8 @@
  * forced at the same times, no scene-cut keyframes — what ABR packaging needs):
  *
  * - Marquee: the ladder `chooseRecipe` picks from the clip's analysed profile (one fixed premium
- *   value for every clip; nothing is tuned per clip). Capped CRF as the recipe renders it.
+ *   value for every clip; nothing is tuned per clip). Capped CRF as the recipe renders it, with its
+ *   content tune and psycho-visual flags (`x264PerceptualArgs`); the baselines use x264's defaults.
  * - Apple: the HLS Authoring Specification's H.264 ladder (416x234@145k … 1920x1080@7800k), encoded as
  *   Apple describes it: average bitrates with x264 two-pass VBR, peaks capped at 200% of the average.
  * - AWS VOD: the Video on Demand on AWS solution's default QVBR ladder (README table, 270p–1080p with
@@ -31,7 +32,7 @@ import { chooseRecipe, measuresHull } from '../../lib/core/recipes';
 import type { MeasuredHull } from '../../lib/core/recipes/hull';
 import { probeHull } from '../../lib/media/hull-probe';
 import { crfForQvbrLevel } from '../../lib/core/recipes/codecs';
-import { renderFfmpegArgs } from '../../lib/core/recipes/ffmpeg';
+import { renderFfmpegArgs, x264PerceptualArgs } from '../../lib/core/recipes/ffmpeg';
 import type { ContentProfile, Rendition, SourceInfo, ValueScore } from '../../lib/core/types';
 import { leversFor } from '../../lib/core/value';
 import { ffmpegPath, ffprobePath } from '../../lib/media/binaries';
@@ -85,6 +86,13 @@ export function dropAboveSource<T extends { w: number; h: number }>(rungs: reado
   const dropped = fitted.filter((r) => !(r.width <= src.width && r.height <= src.height));
   while (kept.length < 3 && dropped.length > 0) kept.push({ ...dropped.shift()!, width: src.width - (src.width % 2), height: src.height - (src.height % 2), clamped: true });
   return kept;
+}
+
+/** `argv` with the first occurrence of the contiguous run `drop` removed. */
+function withoutArgs(argv: string[], drop: readonly string[]): string[] {
+  if (drop.length === 0) return argv;
+  const i = argv.findIndex((_, k) => drop.every((d, j) => argv[k + j] === d));
+  return i < 0 ? argv : [...argv.slice(0, i), ...argv.slice(i + drop.length)];
 }
 
 interface Clip {
@@ -235,6 +243,9 @@ export default async function ladderBench(args: string[]): Promise<void> {
       const encodeAndMeasure = async (ladder: string, rung: string, r: Rendition, twoPassKbps?: number) => {
         const out = join(work, `${basename(clip.file)}-${ladder}-${rung}.mp4`);
         let argv = renderFfmpegArgs({ source: clip.path, rendition: r, audio: null, output: { kind: 'mp4', path: out }, inputArgs, durationSec: dur, threads: 2 });
+        // Baselines keep x264's default psycho-visual settings (as they have no tune): Marquee's
+        // per-content psy/AQ choice is part of its recipe, not of the baselines' ladders.
+        if (ladder !== 'marquee') argv = withoutArgs(argv, x264PerceptualArgs(undefined));
         if (twoPassKbps) {
           // Apple: average bitrate, two-pass VBR; the renderer's capped-CRF flags become -b:v.
           const i = argv.indexOf('-crf');

@@ -23,6 +23,25 @@ const CPU_USED: Record<string, number> = {
 /** x265 understands these x264 tunes; the others (film, stillimage) have no x265 equivalent. */
 const X265_TUNES = new Set(['grain', 'animation', 'psnr', 'ssim', 'fastdecode', 'zerolatency']);
 
+/**
+ * x264 tunes whose point is keeping visible texture (film: faces and skin; grain: film grain): their
+ * psycho-visual settings stay. Every other rendition turns psy-rd off and lowers adaptive quantisation
+ * (see `x264PerceptualArgs`).
+ */
+const TEXTURE_TUNES = new Set(['film', 'grain']);
+
+/**
+ * Psycho-visual flags for an x264 rendition: `-psy 0 -aq-strength 0.6` unless its tune keeps texture.
+ * psy-rd spends bits to keep noise-like detail energy, and AQ strength 1 moves bits into flat areas;
+ * in moving, animated or synthetic pictures that detail is masked (motion) or absent, and VMAF — the
+ * metric the ladder is chosen and verified on — scores the bits better spent on fidelity. Measured on
+ * the ladder bench's clips (docs/recipes-and-qc.md): BD-rate vs Apple improves on every class but
+ * talking-head (faces, tune film), which keeps its tune's settings.
+ */
+export function x264PerceptualArgs(tune: string | undefined): string[] {
+  return tune && TEXTURE_TUNES.has(tune) ? [] : ['-psy', '0', '-aq-strength', '0.6'];
+}
+
 /** A codec that this renderer cannot produce on the chosen accelerator. */
 export class UnsupportedEncoderError extends MarqueeError {}
 
@@ -107,6 +126,7 @@ function videoCodecArgs(r: Rendition, accel: 'cpu' | 'nvenc', gop: number): stri
         '-c:v', ENCODERS.cpu.h264,
         '-preset', r.preset,
         ...(r.tune ? ['-tune', r.tune] : []),
+        ...x264PerceptualArgs(r.tune),
         '-crf', String(r.crf), ...cap,
         '-profile:v', r.profile,
         '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',

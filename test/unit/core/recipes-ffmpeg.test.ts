@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseRecipe } from '../../../lib/core/recipes';
-import { gopFrames, renderFfmpegArgs, UnsupportedEncoderError } from '../../../lib/core/recipes/ffmpeg';
+import { gopFrames, renderFfmpegArgs, UnsupportedEncoderError, x264PerceptualArgs } from '../../../lib/core/recipes/ffmpeg';
 import type { Rendition, ValueScore } from '../../../lib/core/types';
 import { leversFor } from '../../../lib/core/value';
 import { aProfile } from '../../helpers/factories';
@@ -28,6 +28,23 @@ describe('renderFfmpegArgs', () => {
     expect(argAfter(args, '-threads')).toBe('2');
     expect(argAfter(args, '-c:a')).toBe('aac');
     expect(args.at(-1)).toBe('/out/x.mp4');
+  });
+
+  it('turns psy-rd off and lowers AQ strength for x264 rungs except texture-keeping tunes (film, grain)', () => {
+    const h264 = of('h264');
+    const animated = renderFfmpegArgs({ source: '/in/a.mp4', rendition: h264, audio: null, output: mp4 });
+    expect(argAfter(animated, '-psy')).toBe('0');
+    expect(argAfter(animated, '-aq-strength')).toBe('0.6');
+    // The flags follow -tune, so they override the tune's own psy/AQ defaults.
+    expect(animated.indexOf('-psy')).toBeGreaterThan(animated.indexOf('-tune'));
+    for (const tune of ['film', 'grain']) {
+      const args = renderFfmpegArgs({ source: '/in/a.mp4', rendition: { ...h264, tune }, audio: null, output: mp4 });
+      expect(args).not.toContain('-psy');
+      expect(args).not.toContain('-aq-strength');
+      expect(argAfter(args, '-tune')).toBe(tune);
+    }
+    expect(x264PerceptualArgs(undefined)).toEqual(['-psy', '0', '-aq-strength', '0.6']);
+    expect(renderFfmpegArgs({ source: '/in/a.mp4', rendition: of('hevc'), audio: null, output: mp4 })).not.toContain('-psy');
   });
 
   it('renders x265 with keyframe params in -x265-params and hvc1 tagging, dropping tunes x265 lacks', () => {
