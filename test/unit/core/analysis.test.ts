@@ -25,14 +25,11 @@ import {
 import type { AudioFeatures } from '../../../lib/core/types';
 import { seededRng } from '../../../lib/core/rng';
 import { aComplexity, aSource } from '../../helpers/factories';
+import { FRAME_H, FRAME_W, grayFrame } from '../../helpers/frames';
 
-const W = 64;
-const H = 48;
-const frame = (fn: (x: number, y: number) => number): Uint8Array => {
-  const f = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) f[y * W + x] = Math.max(0, Math.min(255, Math.round(fn(x, y))));
-  return f;
-};
+const W = FRAME_W;
+const H = FRAME_H;
+const frame = grayFrame;
 const noAudio: AudioFeatures = { kind: 'none', channels: 0 };
 const speech: AudioFeatures = { kind: 'speech', channels: 2 };
 
