@@ -580,9 +580,15 @@ export function simulate(config: SimConfig): SimResult {
       finish(sj);
       return;
     }
-    if (sj.running > 0) move(sj, 'ENCODING', 'other tasks still encoding; the failed task is requeued alone');
+    requeue(t, 'the failed task is requeued alone', 'requeued after a failed attempt');
+  };
+
+  /** Put a task back (its job was moved to RETRYING): ENCODING while siblings run, else QUEUED. */
+  const requeue = (t: SimTask, whileRunning: string, whenIdle: string) => {
+    const sj = t.sj;
+    if (sj.running > 0) move(sj, 'ENCODING', `other tasks still encoding; ${whileRunning}`);
     else {
-      move(sj, 'QUEUED', 'requeued after a failed attempt');
+      move(sj, 'QUEUED', whenIdle);
       encodingJobs.delete(sj);
       queuedJobs.add(sj);
       if (policy.managesDeadlines) riskIndex.push(riskKey(sj), sj);
@@ -600,14 +606,7 @@ export function simulate(config: SimConfig): SimResult {
     t.status = 'blocked';
     sj.preemptions++;
     move(sj, 'RETRYING', `preempted on ${where} by ${by} (fast lane)`);
-    if (sj.running > 0) move(sj, 'ENCODING', 'other tasks still encoding; the preempted task is requeued');
-    else {
-      move(sj, 'QUEUED', 'requeued after preemption');
-      encodingJobs.delete(sj);
-      queuedJobs.add(sj);
-      if (policy.managesDeadlines) riskIndex.push(riskKey(sj), sj);
-    }
-    makeReady(t);
+    requeue(t, 'the preempted task is requeued', 'requeued after preemption');
   };
 
   const complete = (t: SimTask) => {

@@ -58,9 +58,20 @@ describe('the Batch GPU worker', () => {
     const job = await plannedJob('worker-term');
     const prefix = outputPrefixFor(emu.outputBucket, job, 1);
     const ctl = new AbortController();
-    const running = runWorker({ store, objects, jobId: job.id, attempt: 1, outputPrefix: prefix, workDir: mkdtempSync(join(dir, 'w-')), signal: ctl.signal });
-    setTimeout(() => ctl.abort(), 50);
-    expect(await running).toBe(WORKER_EXIT.interrupted);
+    // SIGTERM lands once the source is downloaded, as the encode starts (a timer raced a 1 s encode).
+    const terminating = new Proxy(objects, {
+      get(target, key, receiver) {
+        if (key === 'download')
+          return async (...args: Parameters<typeof objects.download>) => {
+            await target.download(...args);
+            ctl.abort();
+          };
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const code = await runWorker({ store, objects: terminating, jobId: job.id, attempt: 1, outputPrefix: prefix, workDir: mkdtempSync(join(dir, 'w-')), signal: ctl.signal });
+    expect(code).toBe(WORKER_EXIT.interrupted);
     expect(await objects.list(prefix)).toEqual([]);
   });
 
