@@ -11,8 +11,8 @@ import { planDeadlineActions, type RunningView } from '../core/deadlines';
 import { IllegalTransitionError } from '../core/errors';
 import { canTransition, newJob, recordDecision } from '../core/job';
 import { seededRng, type Rng } from '../core/rng';
-import { admit, choosePreemption, emergencyBump, schedule, type BackendPool, type PreemptionOptions, type QueueEntry, type RunningSlot, type SchedulerPolicy } from '../core/scheduling';
-import { DEFAULT_VALUE_POLICY, scoreValue, type ValuePolicy } from '../core/value';
+import { admit, choosePreemption, schedule, type BackendPool, type PreemptionOptions, type QueueEntry, type RunningSlot, type SchedulerPolicy } from '../core/scheduling';
+import { DEFAULT_VALUE_POLICY, escalate, scoreValue, type ValuePolicy } from '../core/value';
 import { tierRank, type Backend, type Job, type JobStatus, type Tier } from '../core/types';
 import { buildArchetypes, type Archetype } from './archetypes';
 import type { Fleet, PoolSpec } from './fleet';
@@ -854,7 +854,7 @@ export function simulate(config: SimConfig): SimResult {
       case 'bump': {
         const sj = ev.sj ?? live.get(`u${ev.uploadIndex}`);
         if (!sj || sj.terminal > 0) break;
-        sj.job = emergencyBump(sj.job, now, 'sim-operator', 'emergency: breaking news');
+        sj.job = escalate(sj.job, { by: 'sim-operator', reason: 'emergency: breaking news' }, now);
         sj.emergency = true;
         rerank(sj);
         break;

@@ -3,7 +3,6 @@ import {
   admit,
   agingOffsetMs,
   edfPolicy,
-  emergencyBump,
   fifoPolicy,
   marqueePolicy,
   policyByName,
@@ -11,11 +10,11 @@ import {
   rankQueue,
   schedule,
   strictTierPolicy,
-  tierThenDeadline,
   type BackendPool,
   type QueueEntry,
 } from '../../../lib/core/scheduling';
 import type { Job, Tier } from '../../../lib/core/types';
+import { escalate } from '../../../lib/core/value';
 import { aPlannedJob } from '../../helpers/factories';
 
 const MIN = 60_000;
@@ -64,7 +63,7 @@ describe('marquee rank', () => {
 
   it('runs an emergency bump before everything, at once', () => {
     const crit = entry(planned('c', 'critical', 0), 0);
-    const bumped = emergencyBump(planned('b', 'bulk', 50 * MIN), 55 * MIN, 'ops', 'breaking news');
+    const bumped = escalate(planned('b', 'bulk', 50 * MIN), { by: 'ops', reason: 'breaking news' }, 55 * MIN);
     const e = entry(bumped, 50 * MIN);
     expect(e.emergency).toBe(true);
     expect(bumped.value?.tier).toBe('critical');
@@ -130,10 +129,6 @@ describe('baseline policies', () => {
     expect(fifoPolicy.choosePool(a, pools(), 0)?.pool.id).toBe('batch-gpu');
     expect(policyByName('edf').name).toBe('edf');
     expect(policyByName('strict-tier').choosePool(a, pools({ 'batch-gpu': 0 }), 0)?.pool.id).toBe('mediaconvert');
-  });
-
-  it('v0 tier-then-deadline order still works for the local runtime', () => {
-    expect(tierThenDeadline.order([a.job, b.job], 0).map((j) => j.id)).toEqual(['b', 'a']);
   });
 });
 
