@@ -19,6 +19,15 @@ async function receiveSoon(q: SqsWorkQueue, tier: 'bulk' = 'bulk') {
   }
   return [];
 }
+/** SQS depth is approximate (the emulator counts a message once its zero delay has elapsed): poll for it. */
+async function depthSoon(q: SqsWorkQueue, expected: number) {
+  let depth = await q.depth('premium');
+  for (let i = 0; i < 30 && depth !== expected; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    depth = await q.depth('premium');
+  }
+  return depth;
+}
 beforeAll(async () => {
   emu = await startEmulators({ maxReceiveCount: 2, visibilityTimeoutSec: 1 });
 });
@@ -74,12 +83,11 @@ describe('SqsWorkQueue on local-aws-sqs', () => {
     const q = new SqsWorkQueue(emu.sqs, emu.tierQueues);
     await q.send({ jobId: 'a', tier: 'premium', enqueuedAt: 1 });
     await q.send({ jobId: 'b', tier: 'premium', enqueuedAt: 2 });
-    expect(await q.depth('premium')).toBe(2);
+    expect(await depthSoon(q, 2)).toBe(2);
     const got = await q.receive('premium', 10);
     expect(got).toHaveLength(2);
     for (const w of got) await q.ack(w);
-    await new Promise((r) => setTimeout(r, 1200));
-    expect(await q.depth('premium')).toBe(0);
+    expect(await depthSoon(q, 0)).toBe(0);
   });
 });
 
