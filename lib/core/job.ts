@@ -2,12 +2,16 @@ import { IllegalTransitionError } from './errors';
 import type { BusinessMetadata, Decision, Job, JobStatus, SourceRef } from './types';
 import { TERMINAL_STATUSES } from './types';
 
-/** Legal moves of the job state machine. Terminal states have none. */
+/**
+ * Legal moves of the job state machine. Terminal states have none. ENCODING → QUEUED gives a slot
+ * back without a failure (the scheduler preempted it, or deadline management restarts it on a
+ * faster variant): unlike RETRYING it does not count an attempt.
+ */
 export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   RECEIVED: ['ANALYZED', 'REJECTED', 'FAILED'],
   ANALYZED: ['QUEUED', 'REJECTED', 'FAILED'],
   QUEUED: ['ENCODING', 'FAILED'],
-  ENCODING: ['VERIFYING', 'RETRYING', 'FAILED'],
+  ENCODING: ['VERIFYING', 'RETRYING', 'QUEUED', 'FAILED'],
   VERIFYING: ['PUBLISHED', 'RETRYING', 'FAILED'],
   RETRYING: ['QUEUED', 'ENCODING', 'FAILED'],
   PUBLISHED: [],

@@ -120,6 +120,8 @@ export interface PublishedJob {
   tier: Tier;
   createdAt: number;
   finishedAt: number;
+  /** When the job's first task started (queue wait = startedAt − createdAt). */
+  startedAt: number;
   contentSec: number;
   height: number;
   /** Reference work of the job at its active variant (P50). */
@@ -596,7 +598,11 @@ export function simulate(config: SimConfig): SimResult {
     makeReady(t);
   };
 
-  /** A task gives its slot to a fast-lane task: requeued with its place kept, the job through RETRYING. */
+  /**
+   * A task gives its slot to a fast-lane task and is requeued with its place kept. Not a failure:
+   * no attempt is charged (ENCODING → QUEUED, or the job stays ENCODING while siblings run) and
+   * the restarted task draws the same run-time and fault fate as before.
+   */
   const preempt = (t: SimTask, by: string) => {
     const sj = t.sj;
     const where = t.pool?.spec.id ?? 'a fast pool';
@@ -605,8 +611,15 @@ export function simulate(config: SimConfig): SimResult {
     release(t);
     t.status = 'blocked';
     sj.preemptions++;
-    move(sj, 'RETRYING', `preempted on ${where} by ${by} (fast lane)`);
-    requeue(t, 'the preempted task is requeued', 'requeued after preemption');
+    const why = `preempted on ${where} by ${by} (fast lane); requeued with its place`;
+    if (keep) sj.job.decisions.push({ at: now, kind: 'schedule', action: `preempt task ${t.index}`, reason: why });
+    if (sj.running === 0) {
+      move(sj, 'QUEUED', why);
+      encodingJobs.delete(sj);
+      queuedJobs.add(sj);
+      if (policy.managesDeadlines) riskIndex.push(riskKey(sj), sj);
+    }
+    makeReady(t);
   };
 
   const complete = (t: SimTask) => {
@@ -637,7 +650,7 @@ export function simulate(config: SimConfig): SimResult {
       downgraded: sj.level > 0,
       fifoProCost: mediaConvertCostUsd({ contentSec: sj.upload.durationSec, normalisedPerMinute: sj.arche.fullLadderNormalised, tier: 'professional', accelerated: false }, DEFAULT_PRICES),
     });
-    config.onPublished?.({ id: sj.job.id, tier: sj.tier, createdAt: sj.job.createdAt, finishedAt: now, contentSec: sj.upload.durationSec, height: sj.arche.height, workP50: sj.workP50, tasks: sj.tasks.length });
+    config.onPublished?.({ id: sj.job.id, tier: sj.tier, createdAt: sj.job.createdAt, finishedAt: now, startedAt: sj.firstStart, contentSec: sj.upload.durationSec, height: sj.arche.height, workP50: sj.workP50, tasks: sj.tasks.length });
     finish(sj);
   };
 
@@ -771,8 +784,8 @@ export function simulate(config: SimConfig): SimResult {
         } else rerank(sj);
       } else if (sj.job.status === 'ENCODING' && plan.steps.includes('restart-faster')) {
         for (const t of sj.tasks) if (t.status === 'running') release(t);
-        move(sj, 'RETRYING', 'deadline: restart on a faster variant');
-        move(sj, 'QUEUED', 'requeued on a faster variant');
+        // A restart on a faster variant is not a failure: no attempt is charged.
+        move(sj, 'QUEUED', 'deadline: restart on a faster variant');
         encodingJobs.delete(sj);
         queuedJobs.add(sj);
         if (variantChanged) setVariant(sj, plan.variantLevel!);
