@@ -70,7 +70,7 @@ export default async function bench(args: string[]): Promise<void> {
   const probeId = model.probeConfigId;
   const ids = model.configs.map((c) => c.id).filter((id) => id !== probeId);
 
-  // Model predictions (and inference time, with the forests recomputed for every rendition).
+  // Model predictions (and inference time, with the neighbour search redone for every rendition).
   const model_: Record<Kind, Pair[]> = { wall: [], cpu: [] };
   const p90: Record<Kind, number> = { wall: 0, cpu: 0 };
   const byRes = new Map<number, Record<Kind, Pair[]>>();
@@ -147,7 +147,7 @@ export default async function bench(args: string[]): Promise<void> {
   const n = model_.wall.length;
   const inferUs = (1000 * inferMs) / inferN;
   console.log(`\nP90 coverage (actual ≤ P90): wall ${(100 * p90.wall / n).toFixed(1)}%, cpu ${(100 * p90.cpu / n).toFixed(1)}%`);
-  console.log(`inference ${inferUs.toFixed(1)} µs per rendition (forests recomputed per call); training ${trainSec.toFixed(1)} s; artifact ${(JSON.stringify(model).length / 1024).toFixed(0)} KiB`);
+  console.log(`inference ${inferUs.toFixed(1)} µs per rendition (neighbour search redone per call); training ${trainSec.toFixed(1)} s; artifact ${(JSON.stringify(model).length / 1024).toFixed(0)} KiB`);
 
   const s = (pairs: Record<Kind, Pair[]>) => {
     const w = score(pairs.wall);

@@ -48,11 +48,14 @@ export function linearRow(p: ProbeObservation): number[] {
   return [1, f.lw, f.lc, f.bpp, f.px, f.fr, f.lw * f.lw, f.lc * f.lc, f.lw * f.lc, f.bpp * f.bpp, f.lc - f.lw, f.fps];
 }
 
-/** Names of the forest-stage features. */
-export const FOREST_FEATURES = ['lnWall', 'lnCpu', 'lnParallelism', 'lnBpp', 'lnPixels', 'lnFrames', 'lnFps', 'lnCpuPerPixelFrame'] as const;
+/** Names of the neighbour-stage features. */
+export const NEIGHBOUR_FEATURES = ['lnWall', 'lnCpu', 'lnParallelism', 'lnBpp', 'lnPixels', 'lnFrames', 'lnFps', 'lnCpuPerPixelFrame'] as const;
 
-/** Forest-stage row: the same signals plus probe parallelism (cpu/wall) and cost per pixel-frame. */
-export function forestRow(p: ProbeObservation): number[] {
+/**
+ * Neighbour-stage row (the space in which similar training videos are looked up): the same signals
+ * plus probe parallelism (cpu/wall) and cost per pixel-frame.
+ */
+export function neighbourRow(p: ProbeObservation): number[] {
   const f = logs(p);
   return [f.lw, f.lc, f.lc - f.lw, f.bpp, f.px, f.fr, f.fps, f.lc - f.fr - f.px];
 }

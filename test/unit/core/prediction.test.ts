@@ -5,7 +5,7 @@ import {
   allocate, calibrationFactors, configIndexById, costsForProbe, fromJSON, heuristicModel, InvalidCostModelError, learnedModel,
   predictJob, presetConfigIndex, probeForRendition, probeFromProfile, toJSON, updateCalibration, type Calibration, type CostModelArtifact,
 } from '../../../lib/core/prediction';
-import { compactTree, predictForest, predictTree } from '../../../lib/core/prediction/forest';
+import { nearestRows } from '../../../lib/core/prediction/model';
 import { X264_PRESETS } from '../../../lib/core/prediction/options';
 import { chooseRecipe } from '../../../lib/core/recipes';
 import { scoreValue } from '../../../lib/core/value';
@@ -36,7 +36,7 @@ function syntheticVideos(n: number, seed = 1): MeasuredVideo[] {
   });
 }
 
-const SMALL = { factors: 2, sizeFactors: 1, trees: 4, maxDepth: 4 };
+const SMALL = { components: 2, sizeComponents: 1, neighbours: 5 };
 const videos = syntheticVideos(60);
 const model = fitCostModel(videos, { ...SMALL, seed: 7 });
 
@@ -45,7 +45,7 @@ describe('cost model training', () => {
     expect(toJSON(fitCostModel(videos, { ...SMALL, seed: 7 }))).toBe(toJSON(model));
   });
 
-  it('gives a different forest for a different seed', () => {
+  it('holds out other videos for the P90 margins with another seed', () => {
     expect(toJSON(fitCostModel(videos, { ...SMALL, seed: 8 }))).not.toBe(toJSON(model));
   });
 
@@ -86,8 +86,11 @@ describe('cost model artifact', () => {
     expect(() => fromJSON({ ...model, format: 99 })).toThrow(InvalidCostModelError);
     const short: CostModelArtifact = { ...model, targets: { ...model.targets, wall: { ...model.targets.wall, q90: [0] } } };
     expect(() => fromJSON(short)).toThrow(/does not cover/);
-    const mismatch: CostModelArtifact = { ...model, targets: { ...model.targets, cpu: { ...model.targets.cpu, forests: [] } } };
-    expect(() => fromJSON(mismatch)).toThrow(/basis\/forest/);
+    const mismatch: CostModelArtifact = { ...model, targets: { ...model.targets, cpu: { ...model.targets.cpu, scores: [] } } };
+    expect(() => fromJSON(mismatch)).toThrow(/basis\/scores/);
+    const weights: CostModelArtifact = { ...model, targets: { ...model.targets, size: { ...model.targets.size, weight: [1] } } };
+    expect(() => fromJSON(weights)).toThrow(/weights/);
+    expect(() => fromJSON({ ...model, neighbourRows: [[1], [1, 2]] })).toThrow(/neighbour rows/);
     expect(() => fromJSON({ ...model, probeConfigId: 1234 })).toThrow(/probe configuration/);
   });
 
@@ -103,14 +106,30 @@ describe('cost model artifact', () => {
   });
 });
 
-describe('compact forests', () => {
-  it('follow the ml-cart split rule (left when below the threshold)', () => {
-    const tree = compactTree({ splitColumn: 0, splitValue: 2, left: { distribution: 1 }, right: { splitColumn: 1, splitValue: 5, left: { distribution: 2 }, right: { distribution: [3] } } }, [1, 0]);
-    expect(predictTree(tree, [0, 1])).toBe(1);
-    expect(predictTree(tree, [1, 3])).toBe(2);
-    expect(predictTree(tree, [9, 3])).toBe(3);
-    expect(predictForest({ trees: [tree, tree] }, [0, 1])).toBe(1);
-    expect(predictForest({ trees: [] }, [0])).toBe(0);
+describe('nearest training videos', () => {
+  it('returns the k nearest rows under the weighted distance, nearest first, ties to the lower index', () => {
+    const rows = [[0, 0], [5, 0], [1, 9], [2, 0], [1, 0]];
+    expect(nearestRows(rows, [0, 0], [1, 0], 3)).toEqual([0, 2, 4]);
+    expect(nearestRows(rows, [0, 0], [1, 1], 3)).toEqual([0, 4, 3]);
+    expect(nearestRows(rows, [6, 0], [1, 1], 10)).toEqual([1, 3, 4, 0, 2]);
+  });
+
+  it('corrects a video from its look-alikes: a content effect the probe features explain non-linearly', () => {
+    // Cost of configuration 2 doubles for videos whose probe bits per pixel is high (a step the
+    // ridge stage cannot draw); the neighbour stage recovers it.
+    const rng = seededRng(5);
+    const vids: MeasuredVideo[] = Array.from({ length: 80 }, (_, v) => {
+      const bytes = 1e5 * (1 + 9 * rng.next());
+      const step = bytes > 5e5 ? 2 : 1;
+      return { name: `S_720P-${v}`, width: 1280, height: 720, frames: 600, fps: 30, encodes: [
+        { configId: 1, options: X264_PRESETS.ultrafast!, wallSec: 2, cpuSec: 8, bytes },
+        { configId: 2, options: X264_PRESETS.medium!, wallSec: 4 * step, cpuSec: 16 * step, bytes: bytes / 2 },
+      ] };
+    });
+    const m = fitCostModel(vids, { seed: 1, components: 1, neighbours: 5 });
+    const at = (bytes: number) => costsForProbe(m, { wallSec: 2, cpuSec: 8, bytes, frames: 600, width: 1280, height: 720, fps: 30 })(1).wallSecP50;
+    expect(at(2e5)).toBeCloseTo(4, 0);
+    expect(at(9e5)).toBeCloseTo(8, 0);
   });
 });
 

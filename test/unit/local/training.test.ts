@@ -43,7 +43,7 @@ describe('encode-times dataset loading', () => {
     for (let i = 0; i < 8; i++) writeFileSync(join(dir, `Vlog_${[360, 720][i % 2]}P-${i}.csv`), csv(0.5 + i / 4));
     const videos = loadEncodeTimes(dir);
     expect(videos).toHaveLength(8);
-    const model = fitCostModel(videos, { factors: 1, sizeFactors: 1, trees: 2, maxDepth: 2 });
+    const model = fitCostModel(videos, { components: 1, sizeComponents: 1, neighbours: 3 });
     const path = join(dir, 'out', 'model.json');
     writeCostModel(model, path);
     expect(readCostModel(path)).toEqual(model);
