@@ -9,11 +9,18 @@
  *   training videos at the same resolution (all training videos if the resolution is unseen);
  * - `knnVideos`: the same ratio, median over the k = 10 training videos nearest to the test video in
  *   standardised (ln probe wall, ln probe CPU, ln probe bits per pixel, ln height, ln frames).
+ *
+ * Diagnostics (not part of the protocol's figures): the model's wall-time hit rate by the actual
+ * encode's length and with a ±50 ms tolerance (is the timer's resolution the limit?), and with
+ * `--extra-probe ID` what a second probe encode (configuration ID, measured in full) would add to a
+ * ridge regression — outside the protocol, which allows configuration 1 only.
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { Matrix, solve } from 'ml-matrix';
 import { printTable, writeResult, SHARED_DIR } from './report';
 import { fitCostModel, probeOf, splitVideos, type MeasuredVideo } from '../../lib/core/prediction/fit';
+import { linearRow } from '../../lib/core/prediction/features';
 import { costsForProbe, configIndexById } from '../../lib/core/prediction/model';
 import { loadEncodeTimes } from '../../lib/local/training/dataset';
 
@@ -63,6 +70,10 @@ export default async function bench(args: string[]): Promise<void> {
     ({ train, test } = splitVideos(loadEncodeTimes(dataDir), share, seed));
   }
   console.log(`train ${train.length} videos, test ${test.length} videos${trainDir ? ` (${trainDir} → ${testDir})` : ` (seed ${seed}, ${dataDir})`}`);
+  // Leakage guard: the protocol splits by video. Directories given by hand may share files.
+  const trainNames = new Set(train.map((v) => v.name));
+  const shared = test.filter((v) => trainNames.has(v.name)).length;
+  if (shared > 0) console.warn(`WARNING: ${shared} test videos are also training videos: the figures below are optimistic`);
 
   const t0 = performance.now();
   const model = fitCostModel(train, { seed });
@@ -129,6 +140,16 @@ export default async function bench(args: string[]): Promise<void> {
     for (const id of ids) for (const k of ['wall', 'cpu'] as const) knnBase[k].push({ p: value(v, probeId, k) * median(ratios(near, id, k)), a: value(v, id, k) });
   }
 
+  // Diagnostics: wall-time hit rate by the actual encode's length, and with a ±50 ms tolerance.
+  const buckets = [[0, 0.5], [0.5, 1], [1, 3], [3, 10], [10, Infinity]] as const;
+  const byLength = buckets.map(([lo, hi]) => {
+    const b = model_.wall.filter((q) => q.a >= lo && q.a < hi);
+    return { 'actual wall': hi === Infinity ? `≥ ${lo} s` : `${lo}–${hi} s`, share: `${((100 * b.length) / model_.wall.length).toFixed(1)}%`, 'wall ±15%': b.length ? `${(100 * score(b).within15).toFixed(1)}%` : '–' };
+  });
+  const within15Or50ms = model_.wall.filter(({ p, a }) => Math.abs(p - a) <= Math.max(0.15 * a, 0.05)).length / model_.wall.length;
+  const extraProbeId = arg(args, '--extra-probe');
+  const extra = extraProbeId ? extraProbeRidge(train, test, probeId, Number(extraProbeId)) : undefined;
+
   const rows = [
     ['learned model', model_],
     ['baseline: ratio by resolution', ratioBase],
@@ -144,6 +165,11 @@ export default async function bench(args: string[]): Promise<void> {
     [...byRes.entries()].sort((a, b) => a[0] - b[0]).map(([h, r]) => ({ resolution: `${h}p`, videos: r.wall.length / ids.length, 'wall ±15%': `${(100 * score(r.wall).within15).toFixed(1)}%`, 'cpu ±15%': `${(100 * score(r.cpu).within15).toFixed(1)}%`, 'wall MAPE': `${score(r.wall).mape.toFixed(1)}%` })),
     'Learned model by source resolution',
   );
+  printTable(byLength, `Diagnostic: learned model's wall-time hit rate by actual encode length (±15 % or ±50 ms: ${(100 * within15Or50ms).toFixed(1)}%)`);
+  if (extra) {
+    console.log(`\nDiagnostic, OUTSIDE the protocol: ridge on probe 1 + a full encode of configuration ${extraProbeId} (costs ${(100 * extra.costShare).toFixed(0)}% of an average predicted configuration):`);
+    console.log(`  wall ±15% ${(100 * extra.within15Wall).toFixed(1)}%, cpu ±15% ${(100 * extra.within15Cpu).toFixed(1)}% (vs ridge on probe 1 alone: ${(100 * extra.ridgeOnlyWall).toFixed(1)}% / ${(100 * extra.ridgeOnlyCpu).toFixed(1)}%), ${extra.n} predictions`);
+  }
   const n = model_.wall.length;
   const inferUs = (1000 * inferMs) / inferN;
   console.log(`\nP90 coverage (actual ≤ P90): wall ${(100 * p90.wall / n).toFixed(1)}%, cpu ${(100 * p90.cpu / n).toFixed(1)}%`);
@@ -162,7 +188,36 @@ export default async function bench(args: string[]): Promise<void> {
       inferenceMsPerRendition: inferUs / 1000,
       p90CoverageWall: p90.wall / n,
       p90CoverageCpu: p90.cpu / n,
+      diagnostics: { within15Or50msWall: within15Or50ms, ...(extra ? { extraProbe: { configId: Number(extraProbeId), ...extra } } : {}) },
     },
-    { modelVersion: model.version, seed, trainVideos: train.length, testVideos: test.length, predictions: n, trainSec, table },
+    { modelVersion: model.version, seed, trainVideos: train.length, testVideos: test.length, sharedVideos: shared, predictions: n, trainSec, table, byLength },
   );
+}
+
+/**
+ * Outside the protocol: what a second probe (a full encode of configuration `extraId`) would add.
+ * Ridge per configuration on the protocol's probe features plus the extra probe's log cost and size
+ * relative to probe 1 (and their squares); scored on the configurations that are neither probe.
+ */
+function extraProbeRidge(train: MeasuredVideo[], test: MeasuredVideo[], probeId: number, extraId: number) {
+  const ids = train[0]!.encodes.map((e) => e.configId).filter((id) => id !== probeId && id !== extraId);
+  const enc = (v: MeasuredVideo, id: number) => v.encodes.find((e) => e.configId === id)!;
+  const row = (v: MeasuredVideo, withExtra: boolean) => {
+    const p = enc(v, probeId);
+    const x = enc(v, extraId);
+    const d = [Math.log(x.wallSec / p.wallSec), Math.log(x.cpuSec / p.cpuSec), Math.log(x.bytes / p.bytes)];
+    return withExtra ? [...linearRow(probeOf(v, probeId)), ...d, ...d.map((q) => q * q)] : linearRow(probeOf(v, probeId));
+  };
+  const fitScore = (k: Kind, withExtra: boolean) => {
+    const X = new Matrix(train.map((v) => row(v, withExtra)));
+    const Y = new Matrix(train.map((v) => ids.map((id) => Math.log(Math.max(1e-3, value(v, id, k))))));
+    const XtX = X.transpose().mmul(X);
+    for (let j = 1; j < XtX.columns; j++) XtX.set(j, j, XtX.get(j, j) + 0.3);
+    const B = solve(XtX, X.transpose().mmul(Y));
+    const P = new Matrix(test.map((v) => row(v, withExtra))).mmul(B);
+    return score(test.flatMap((v, i) => ids.map((id, c) => ({ p: Math.exp(P.get(i, c)), a: value(v, id, k) }))));
+  };
+  const costShare = median(train.map((v) => enc(v, extraId).wallSec / (ids.reduce((a, id) => a + enc(v, id).wallSec, 0) / ids.length)));
+  const w = fitScore('wall', true);
+  return { within15Wall: w.within15, within15Cpu: fitScore('cpu', true).within15, ridgeOnlyWall: fitScore('wall', false).within15, ridgeOnlyCpu: fitScore('cpu', false).within15, costShare, n: w.n };
 }
