@@ -2,7 +2,7 @@
  * Hull probe: measure a title's rate–quality hull with cheap trial encodes before its ladder is
  * chosen (per-title encoding as Netflix's convex-hull / dynamic optimizer does it, scaled down).
  *
- * 1. Sample 1–3 short segments of the title (evenly spread; one for short titles) and cut each once
+ * 1. Sample 3 short segments of the title (evenly spread; a shorter title whole) and cut each once
  *    to a lossless intermediate at the source size.
  * 2. Encode every candidate resolution (the source height and ≈0.75× steps down, never above the
  *    source, never more than two octaves down, never below 144p) at 3 CRFs with a fast preset (faster),
@@ -31,7 +31,7 @@ export interface HullProbeOptions {
   durationSec?: number;
   /** Length of each sampled segment (default 2 s). */
   segmentSec?: number;
-  /** At most this many segments (default 3; one per 10 s of title). */
+  /** At most this many segments (default 3: 6 s of the title, or all of a shorter title). */
   maxSegments?: number;
   /** CRFs of the trial encodes (default 20, 27, 34). */
   crfs?: number[];
@@ -44,7 +44,7 @@ export interface HullProbeOptions {
   /** VMAF model (else `MARQUEE_VMAF_MODEL`; PSNR/SSIM only when none). */
   vmafModelPath?: string;
   disableVmaf?: boolean;
-  /** VMAF on every Nth frame (default 2). */
+  /** VMAF on every Nth frame (default 3; the mean of a 6 s sample barely moves). */
   vmafSubsample?: number;
   threads?: number;
   signal?: AbortSignal;
@@ -64,10 +64,15 @@ export function probeHeights(sourceHeight: number, maxHeight = Math.min(sourceHe
   return out;
 }
 
-/** Evenly spread sample windows [start, length] over a title. */
+/**
+ * Evenly spread sample windows [start, length] over a title: `maxSegments` windows of `segmentSec`,
+ * or fewer when the title is shorter (a title shorter than the windows is sampled whole). A single
+ * 2 s window of a short title misses part of its content: on foreman (4 s) the middle 2 s put the
+ * resolution crossover a rung too high.
+ */
 export function sampleWindows(durationSec: number, segmentSec = 2, maxSegments = 3): [number, number][] {
   const seg = Math.min(segmentSec, durationSec);
-  const n = Math.max(1, Math.min(maxSegments, Math.floor(durationSec / 10)));
+  const n = Math.max(1, Math.min(maxSegments, Math.ceil(durationSec / seg - 1e-6)));
   return Array.from({ length: n }, (_, i) => {
     const centre = ((i + 0.5) / n) * durationSec;
     return [Math.max(0, Math.min(durationSec - seg, centre - seg / 2)), seg] as [number, number];
@@ -86,13 +91,16 @@ export async function probeHull(sourcePath: string, profile: ContentProfile, opt
   const crfs = opts.crfs ?? [20, 27, 34];
   const trialPreset = opts.trialPreset ?? 'faster';
   const targetPreset = opts.targetPreset ?? 'medium';
-  const meter = new FfmpegQualityMeter({ ...(opts.vmafModelPath ? { vmafModelPath: opts.vmafModelPath } : {}), disableVmaf: opts.disableVmaf, vmafSubsample: opts.vmafSubsample ?? 2 });
+  const meter = new FfmpegQualityMeter({ ...(opts.vmafModelPath ? { vmafModelPath: opts.vmafModelPath } : {}), disableVmaf: opts.disableVmaf, vmafSubsample: opts.vmafSubsample ?? 3 });
   const dir = mkdtempSync(join(tmpdir(), 'marquee-hull-'));
   try {
     // 1. Lossless intermediates of the sampled segments, at the display size (ffmpeg applies rotation).
     const segments: { path: string; sec: number }[] = [];
     for (const [i, [start, len]] of windows.entries()) {
-      const path = join(dir, `seg${i}.mkv`);
+      // MP4, not Matroska: Matroska rounds timestamps to 1 ms, and at 30000/1001 fps the quality
+      // filters then pair a trial's frame n with the reference's frame n−1 (carphone measured ~10
+      // VMAF / 7 dB PSNR too low, which pushed its ladder off).
+      const path = join(dir, `seg${i}.mp4`);
       await run(
         ffmpegPath(),
         ['-hide_banner', '-nostdin', '-y', ...probeInputArgs(sourcePath, profile.source), '-ss', String(start), '-i', sourcePath, '-t', String(len), '-map', '0:v:0', '-an',

@@ -69,8 +69,9 @@ describe('hull probe sampling', () => {
     expect(probeHeights(144)).toEqual([144]);
     expect(probeHeights(2160, 1080)[0]).toBe(1080);
   });
-  it('spreads 1–3 windows over the title', () => {
-    expect(sampleWindows(4)).toEqual([[1, 2]]);
+  it('spreads 3 windows over the title and samples a title shorter than them whole', () => {
+    expect(sampleWindows(4)).toEqual([[0, 2], [2, 2]]);
+    expect(sampleWindows(20)).toEqual([[2.333333333333333, 2], [9, 2], [15.666666666666668, 2]]);
     expect(sampleWindows(60, 2, 3)).toEqual([[9, 2], [29, 2], [49, 2]]);
     expect(sampleWindows(1)).toEqual([[0, 1]]);
   });

@@ -48,6 +48,19 @@ describe('envelopePoints (measured hull interpolation)', () => {
       expect(byCrf[i]!.vmaf).toBeLessThanOrEqual(byCrf[i - 1]!.vmaf);
     }
   });
+  it('follows the bend of the measured curve between trials instead of the chord', () => {
+    // VMAF falls ever faster with CRF: 97.5, 90, 74 at CRF 20, 27, 34. Midway between the first two
+    // a chord says 93.8; the curve through all three (PCHIP) sits above it and below the upper trial.
+    const bent: MeasuredHull = {
+      ...hull,
+      points: [20, 27, 34].map((crf, i) => ({ width: 352, height: 288, crf, kbps: [556, 230, 103][i]!, vmaf: [97.5, 90, 74][i]!, psnr: [42, 37, 33][i]!, ssim: 0.9 })),
+    };
+    const at = (crf: number) => envelopePoints(bent, policy).find((p) => p.crf === crf)!;
+    expect(at(24).vmaf).toBeGreaterThan(97.5 + ((90 - 97.5) * 4) / 7 + 0.3);
+    expect(at(24).vmaf).toBeLessThan(97.5);
+    expect(at(24).measured).toBe(false);
+    expect(at(27).measured).toBe(true);
+  });
   it('applies the measured preset offset: rate factor and quality offset', () => {
     const base = envelopePoints(hull, policy).find((p) => p.height === 720 && p.crf === 27)!;
     const adj = envelopePoints({ ...hull, presetRateFactor: 1.2, presetQualityOffset: 2 }, policy).find((p) => p.height === 720 && p.crf === 27)!;
