@@ -6,7 +6,7 @@
  * multi-stage pipeline (`lib/core/pipeline` task graphs: chunks, grouped rungs, joins, packaging,
  * QC, publish) run in the same engine, with the same deadline manager, faults and ledger.
  */
-import { buildTaskGraph, DEFAULT_PIPELINE_POLICY, GPU_CODECS, stageCostSec, type PipelinePolicy, type PipelineTask } from '../core/pipeline';
+import { buildTaskGraph, DEFAULT_PIPELINE_POLICY, GPU_CODECS, MEASURED_PIPELINE_COSTS, stageCostSec, type PipelinePolicy, type PipelineTask } from '../core/pipeline';
 import type { Backend, Job, Rendition, Tier } from '../core/types';
 import type { RungCost } from './archetypes';
 
@@ -95,6 +95,12 @@ export interface TitleRunnerOptions {
   chunkToIdle?: boolean;
   /** With `chunkToIdle`, chunks allowed per rung even when nothing is idle (they queue for the next free slots). */
   minChunksWhenBusy?: number;
+  /**
+   * With `chunkToIdle`: a title planned when no worker is idle (and not of an `alwaysChunkTiers`
+   * tier) encodes all its CPU-routed rungs in one process from one decode — parallel rungs buy
+   * nothing at saturation, the shared decode saves `groupSharedShareLadder` of the smaller rungs.
+   */
+  groupWhenBusy?: boolean;
   /** With `chunkToIdle`, tiers whose titles are chunked by the pipeline policy alone, idle or not (latency-critical). */
   alwaysChunkTiers?: readonly Tier[];
   /**
@@ -103,6 +109,19 @@ export interface TitleRunnerOptions {
    * scheduler picks among those that can run it.
    */
   preferRouted?: boolean;
+  /**
+   * Where a monolithic title goes (with `devices`): `any` pool the scheduler picks (default), or
+   * `fastest` — it prefers the worker class it runs fastest on as a whole (a GPU worker's blended
+   * NVENC + host-CPU speed vs a CPU worker's) and the other class takes it only when idle.
+   */
+  monolithicPlacement?: 'any' | 'fastest';
+  /**
+   * A monolithic worker encodes its whole ladder in one process from one decode (`split` filter):
+   * this share of every rung's cost but the largest is saved (measured: `groupSharedShareLadder`).
+   * Credited as the rungs' separate cost, as a multi-stage grouped encode is. Default 0: one
+   * process per rung, one after another.
+   */
+  monolithicSharedDecode?: number;
   name?: string;
 }
 
@@ -132,17 +151,44 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
   const stageWork = (d: number, n: number, analyse: boolean) =>
     options.stageCosts ? (analyse ? stageCostSec('analyse', d, 0, policy) : 0) + stageCostSec('package', d, n, policy) + stageCostSec('qc', d, n, policy) + stageCostSec('publish', d, n, policy) : 0;
 
+  // Overlapped verification splits packaging/QC per rendition and chunk: each task credits its
+  // per-rendition-second share and publish the title's fixed parts, so a title credits exactly
+  // what the monolithic shape credits for the same stages.
+  const sc = policy.stageCosts;
+  const verifyCredit = (t: PipelineTask, d: number): number | undefined => {
+    if (t.stage === 'join') return 0;
+    if (!policy.overlapVerify) return undefined;
+    const sec = (t.chunk ? t.chunk.durationSec : d) * t.renditionIds.length;
+    if (t.stage === 'package') return sc.packageSecPerRenditionSourceSec * sec;
+    if (t.stage === 'qc') return sc.qcSecPerRenditionSourceSec * sec;
+    if (t.stage === 'publish') return sc.publishSec + sc.packageFixedSec + sc.qcFixedSec;
+    return undefined;
+  };
+
+  const busyPolicy: PipelinePolicy = { ...policy, maxChunks: 1, groupMaxHeight: Number.POSITIVE_INFINITY, groupSharedShare: MEASURED_PIPELINE_COSTS.groupSharedShareLadder };
+
   const monolithic = (ctx: PlanContext): RunPlan => {
     const d = ctx.durationSec;
-    const encodes = ctx.rungs.map((x) => x.secPerSec * d);
+    const separate = ctx.rungs.map((x) => x.secPerSec * d);
+    const shared = options.monolithicSharedDecode ?? 0;
+    const largest = separate.reduce((a, b) => Math.max(a, b), 0);
+    // With a one-pass ladder every rung but the largest sheds the shared share of its cost.
+    let kept = false;
+    const encodes = shared > 0 ? separate.map((c) => (c === largest && !kept ? ((kept = true), c) : c * (1 - shared))) : separate;
     const stages = stageWork(d, ctx.rungs.length, false);
     const work = encodes.reduce((a, b) => a + b, 0) + stages;
+    const credit = shared > 0 ? separate.reduce((a, b) => a + b, 0) + stages : undefined;
     let speedOn: Partial<Record<Backend, number>> | undefined;
+    let preferred: readonly Backend[] | undefined;
     if (dev) {
       const gpuWall = ctx.rungs.reduce((a, x, i) => a + encodes[i]! / (nvenc(x.rendition) ? dev.gpuNvenc : dev.gpuHost), 0) + stages / dev.gpuHost;
-      speedOn = { 'batch-gpu': gpuWall > 0 ? work / gpuWall : dev.gpuNvenc };
+      const gpu = gpuWall > 0 ? work / gpuWall : dev.gpuNvenc;
+      speedOn = { 'batch-gpu': gpu };
+      // A title prefers the worker class it runs fastest on; the other class takes it when idle,
+      // the titles it runs best first (the scheduler's work stealing).
+      if (options.monolithicPlacement === 'fastest') preferred = gpu > 1 ? GPU_WORKERS : CPU_WORKERS;
     }
-    return { tasks: [{ stage: 'encode', work, fixedSec: options.stageCosts ? policy.overheads.dispatchSec : 0, dependsOn: [], speedOn }] };
+    return { tasks: [{ stage: 'encode', work, fixedSec: options.stageCosts ? policy.overheads.dispatchSec : 0, dependsOn: NO_DEPS, creditWork: credit, backends: preferred ? WORKERS : undefined, preferred, speedOn }] };
   };
 
   const multiStage = (ctx: PlanContext): RunPlan => {
@@ -152,7 +198,8 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
     let p = policy;
     if (options.chunkToIdle && !options.alwaysChunkTiers?.includes(ctx.tier)) {
       const chunked = Math.max(1, ctx.rungs.filter((x) => x.rendition.height > policy.groupMaxHeight).length);
-      p = { ...policy, maxChunks: Math.max(1, options.minChunksWhenBusy ?? 1, Math.min(policy.maxChunks, Math.floor(ctx.idleSlots / chunked))) };
+      const maxChunks = Math.max(1, options.minChunksWhenBusy ?? 1, Math.min(policy.maxChunks, Math.floor(ctx.idleSlots / chunked)));
+      p = options.groupWhenBusy && ctx.idleSlots === 0 ? busyPolicy : { ...policy, maxChunks };
     }
     const graph = buildTaskGraph({
       jobId: ctx.job.id,
@@ -177,7 +224,7 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
         const credit = t.renditionIds.length > 1 ? t.renditionIds.reduce((a, id) => a + (byId.get(id)?.secPerSec ?? 0) * d, 0) : undefined;
         return { stage: t.stage, work: Math.max(0, t.costSec - fixed), fixedSec: fixed, creditWork: credit, backends: WORKERS, preferred: route ? (t.workerClass === 'gpu' ? GPU_WORKERS : CPU_WORKERS) : undefined, dependsOn: deps, speedOn };
       }
-      return { stage: t.stage, work: Math.max(0, t.costSec - o.dispatchSec), fixedSec: o.dispatchSec, creditWork: t.stage === 'join' ? 0 : undefined, backends: WORKERS, preferred: route ? CPU_WORKERS : undefined, dependsOn: deps, speedOn: hostSpeedOn };
+      return { stage: t.stage, work: Math.max(0, t.costSec - o.dispatchSec), fixedSec: o.dispatchSec, creditWork: verifyCredit(t, d), backends: WORKERS, preferred: route ? CPU_WORKERS : undefined, dependsOn: deps, speedOn: hostSpeedOn };
     });
     return { tasks };
   };

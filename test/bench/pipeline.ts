@@ -1,5 +1,7 @@
 /**
- * `npm run bench -- pipeline [--cpu 40] [--gpu 8] [--hours 8] [--warmup 1] [--load 1.3] [--seed 42]`
+ * `npm run bench -- pipeline [--cpu 40] [--gpu 8] [--hours 8] [--warmup 1] [--load 1.3] [--seed 42] [--qc 0.141] [--no-group-when-busy]`
+ * `npm run bench -- pipeline --measure` re-measures the model's constants with real ffmpeg
+ * (test/bench/_pipeline-measure.ts → `MEASURED_PIPELINE_COSTS` in lib/core/pipeline/measured.ts).
  *
  * Monolithic vs multi-stage pipeline in the one simulator (lib/sim/simulator.ts): the same
  * scheduler (Marquee), deadline manager, admission control, faults and ledger; only the
@@ -14,7 +16,14 @@
  * per-task overheads credit nothing, failed attempts credit nothing. Titles and content-hours
  * published per hour are shown too, but they reward finishing short titles and are not the
  * headline.
+ *
+ * Baseline: the monolithic title prefers the worker class it runs fastest on as a whole (a GPU
+ * worker's blended NVENC + host-CPU speed), idle workers of the other class taking the titles they
+ * run best. Also shown: the earlier any-worker placement, and a monolithic worker that encodes its
+ * ladder in one process from one decode (sensitivity rows), and the gain with QC sampled at the
+ * earlier assumed 0.02 s per rendition-second instead of the measured full-frame QC.
  */
+import { ASSUMED_PIPELINE_COSTS, DEFAULT_PIPELINE_POLICY, MEASURED_PIPELINE_COSTS, type PipelinePolicy } from '../../lib/core/pipeline';
 import { marqueePolicy } from '../../lib/core/scheduling';
 import { buildArchetypes, type Archetype } from '../../lib/sim/archetypes';
 import type { Fleet } from '../../lib/sim/fleet';
@@ -22,6 +31,7 @@ import { meanWorkPerUpload, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
 import { DEFAULT_DEVICE_SPEEDS, titleRunner, type JobRunner } from '../../lib/sim/runner';
 import { defaultFaults, simulate, type PublishedJob, type SimResult } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, type Upload } from '../../lib/sim/workload';
+import { measurePipelineCosts } from './_pipeline-measure';
 import { printTable, writeResult } from './report';
 
 function option(args: string[], name: string, fallback: number): number {
@@ -45,6 +55,10 @@ function uhdArchetype(archetypes: readonly Archetype[]): Archetype {
 }
 
 export default async function pipelineBench(args: string[]): Promise<void> {
+  if (args.includes('--measure')) {
+    await measurePipelineCosts(args);
+    return;
+  }
   const cpu = option(args, 'cpu', 40);
   const gpu = option(args, 'gpu', 8);
   const hours = option(args, 'hours', 8);
@@ -73,18 +87,33 @@ export default async function pipelineBench(args: string[]): Promise<void> {
     long4k.push({ index: 5_000_000 + i, atMs: at * 1000, archetype: uhd.index, durationSec: (30 + ((i * 37) % 31)) * 60, metadata: studio, noiseZ: 0, crashU: 1, stuckU: 1 });
   const long4kIds = new Set(long4k.map((u) => `u${u.index}`));
 
-  const runners: JobRunner[] = [
-    titleRunner({ shape: 'monolithic', devices, stageCosts: true, name: 'monolithic' }),
+  // QC per rendition-second: measured (the local runtime's full-frame PSNR + SSIM) unless --qc.
+  const qcSec = option(args, 'qc', DEFAULT_PIPELINE_POLICY.stageCosts.qcSecPerRenditionSourceSec);
+  const withQc = (p: PipelinePolicy, qc: number): PipelinePolicy => ({ ...p, stageCosts: { ...p.stageCosts, qcSecPerRenditionSourceSec: qc } });
+  const policy = withQc(DEFAULT_PIPELINE_POLICY, qcSec);
+  const shapes = (p: PipelinePolicy) => ({
+    // The previous baseline: a title goes to whichever pool the scheduler picks (GPU overflow included).
+    monoAny: titleRunner({ shape: 'monolithic', devices, stageCosts: true, policy: p, name: 'monolithic (any worker)' }),
+    // The baseline: a title prefers the worker class it runs fastest on as a whole; idle workers of
+    // the other class take the titles they run best.
+    mono: titleRunner({ shape: 'monolithic', devices, stageCosts: true, policy: p, monolithicPlacement: 'fastest', name: 'monolithic' }),
+    // Sensitivity: the monolithic worker encodes its ladder in one process from one decode.
+    monoOnePass: titleRunner({ shape: 'monolithic', devices, stageCosts: true, policy: p, monolithicPlacement: 'fastest', monolithicSharedDecode: MEASURED_PIPELINE_COSTS.groupSharedShareLadder, name: 'monolithic, one-pass ladder' }),
     // Chunks cost a start and a dispatch each: standard and bulk titles are chunked only as wide as
     // the idle workers (none at saturation); critical and premium always (their latency).
-    titleRunner({ shape: 'multi-stage', devices, stageCosts: true, chunkToIdle: true, alwaysChunkTiers: ['critical', 'premium'], name: 'multi-stage' }),
-  ];
+    multi: titleRunner({ shape: 'multi-stage', devices, stageCosts: true, policy: p, chunkToIdle: true, groupWhenBusy: !args.includes('--no-group-when-busy'), alwaysChunkTiers: ['critical', 'premium'], name: 'multi-stage' }),
+  });
   const started = performance.now();
-  const runs = runners.map((runner) => {
+  const simulateWith = (runner: JobRunner) => {
     const published: PublishedJob[] = [];
     const r = simulate({ workload: { ...flat, uploadsPerDay }, fleet, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner, archetypes, faults: { ...defaultFaults(fleet), nodeLosses: [] }, extraUploads: long4k, drainHours: 0, sweepSec: 120, onPublished: (j) => published.push(j) });
     return { r, published };
-  });
+  };
+  const main = shapes(policy);
+  const runs = [main.monoAny, main.mono, main.monoOnePass, main.multi].map(simulateWith);
+  // QC sensitivity: the same two shapes with the earlier assumed sampled QC (0.02 s per rendition-second).
+  const sampled = shapes(withQc(DEFAULT_PIPELINE_POLICY, 0.02));
+  const sampledRuns = qcSec === 0.02 ? [] : [sampled.mono, sampled.multi].map(simulateWith);
   const wallSec = (performance.now() - started) / 1000;
 
   const windowH = hours - warmup;
@@ -107,16 +136,18 @@ export default async function pipelineBench(args: string[]): Promise<void> {
       retries: r.metrics.retries,
     };
   };
-  const [mono, multi] = runs.map(figures) as [ReturnType<typeof figures>, ReturnType<typeof figures>];
+  type Figures = ReturnType<typeof figures>;
+  const [monoAny, mono, monoOnePass, multi] = runs.map(figures) as [Figures, Figures, Figures, Figures];
 
   console.log(`Fleet: ${cpu} CPU workers (x264, speed 1) + ${gpu} GPU workers (NVENC ×${devices.gpuNvenc} on H.264/HEVC rungs, host CPU ×${devices.gpuHost} for the rest); no MediaConvert.`);
   console.log(`Workload: the schedule bench's upload mix at a flat ${uploadsPerDay.toLocaleString()} uploads/day = ${load}× the fleet's reference capacity (unbounded backlog), plus a ${uhd.contentClass} 4K premium title of 30–60 min every 30 min; ${hours} h, seed ${seed}; 1% crashes, stuck encodes, Spot interruptions.`);
   console.log('Both shapes run in the same simulator with the same Marquee scheduler (work-conserving options, as in the schedule bench), deadline manager, admission control, faults and ledger, the same per-rung cost model and device speeds, and the same package/QC/publish costs.');
-  console.log('  monolithic: one worker takes a whole title — every rung one after another, then package, QC, publish (a GPU worker: NVENC for H.264/HEVC, its host CPU for the rest); the scheduler places titles (fast lane on the fastest worker).');
-  console.log('  multi-stage: the lib/core/pipeline task graph — closed-GOP chunks of long/4K rungs (critical/premium always; other tiers only as wide as the idle workers), grouped cheap rungs, joins, package, QC, publish as separate tasks;');
+  console.log('  monolithic: one worker takes a whole title — every rung one after another, then package, QC, publish (a GPU worker: NVENC for H.264/HEVC, its host CPU for the rest); a title prefers the worker class it runs fastest on as a whole, idle workers of the other class take the titles they run best.');
+  console.log('  multi-stage: the lib/core/pipeline task graph — closed-GOP chunks of long/4K rungs (critical/premium always; other tiers only as wide as the idle workers, and with no idle worker the CPU rungs in one process from one decode), grouped cheap rungs, joins; each rendition packaged and QC\'d (per chunk) as soon as it is encoded; publish;');
   console.log('    4K rungs prefer GPU workers, the rest CPU workers, and an idle worker steals the runnable task it runs best (at its own speed).');
+  console.log(`Constants: measured with real ffmpeg (npm run bench -- pipeline --measure): QC ${policy.stageCosts.qcSecPerRenditionSourceSec} s per rendition-second, package ${MEASURED_PIPELINE_COSTS.packageSecPerRenditionSourceSec}, chunk start ${MEASURED_PIPELINE_COSTS.chunkStartSec} s, process start ${MEASURED_PIPELINE_COSTS.processStartSec} s, shared decode ${MEASURED_PIPELINE_COSTS.groupSharedShareCheap} (cheap rungs) / ${MEASURED_PIPELINE_COSTS.groupSharedShareLadder} (ladder); assumed: queue hop ${ASSUMED_PIPELINE_COSTS.queueHopSec} s, NVENC ×${devices.gpuNvenc}, GPU host CPU ×${devices.gpuHost}.`);
   console.log(`Throughput = reference work delivered per hour over [${warmup} h, ${hours} h] (encode + packaging/QC cost at speed 1 credited as each task succeeds; joins, overheads and failed attempts credit nothing).`);
-  const row = (name: string, f: typeof mono) => ({
+  const row = (name: string, f: Figures) => ({
     pipeline: name,
     'ref work h/h': Number(f.refWorkHoursPerHour.toFixed(2)),
     'titles/h': Math.round(f.titlesPerHour),
@@ -132,14 +163,20 @@ export default async function pipelineBench(args: string[]): Promise<void> {
     'backlog at end': f.lost,
     dup: f.dup,
   });
-  printTable([row('monolithic', mono), row('multi-stage', multi)], 'Monolithic vs multi-stage, same simulator, same saturated fleet and workload');
+  const rows = [row('monolithic (baseline)', mono), row('multi-stage', multi), row('monolithic, any worker (earlier baseline)', monoAny), row('monolithic, one-pass ladder (sensitivity)', monoOnePass)];
+  printTable(rows, 'Monolithic vs multi-stage, same simulator, same saturated fleet and workload');
   const throughputGain = multi.refWorkHoursPerHour / mono.refWorkHoursPerHour - 1;
   // Long 4K titles both shapes published in the run.
-  const pubMono = new Map(runs[0]!.published.filter((j) => long4kIds.has(j.id)).map((j) => [j.id, j.finishedAt - j.createdAt]));
-  const pubMulti = new Map(runs[1]!.published.filter((j) => long4kIds.has(j.id)).map((j) => [j.id, j.finishedAt - j.createdAt]));
+  const turnaround = (k: number) => new Map(runs[k]!.published.filter((j) => long4kIds.has(j.id)).map((j) => [j.id, j.finishedAt - j.createdAt]));
+  const pubMono = turnaround(1);
+  const pubMulti = turnaround(3);
   const both = [...pubMono.keys()].filter((id) => pubMulti.has(id));
   const premium4kLatencyRatio = mean(both.map((id) => pubMono.get(id)!)) / mean(both.map((id) => pubMulti.get(id)!));
-  console.log(`\nthroughputGain ${(throughputGain * 100).toFixed(1)}%; titlesPerHourGain ${((multi.titlesPerHour / mono.titlesPerHour - 1) * 100).toFixed(1)}%; premium4kLatencyRatio ${premium4kLatencyRatio.toFixed(2)} (mean turnaround of the ${both.length} long 4K premium titles both published); simulated in ${wallSec.toFixed(1)} s.`);
+  const gainOver = (f: Figures) => multi.refWorkHoursPerHour / f.refWorkHoursPerHour - 1;
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const sampledGain = sampledRuns.length === 2 ? figures(sampledRuns[1]!).refWorkHoursPerHour / figures(sampledRuns[0]!).refWorkHoursPerHour - 1 : throughputGain;
+  console.log(`\nthroughputGain ${pct(throughputGain)}; titlesPerHourGain ${pct(multi.titlesPerHour / mono.titlesPerHour - 1)}; premium4kLatencyRatio ${premium4kLatencyRatio.toFixed(2)} (mean turnaround of the ${both.length} long 4K premium titles both published); simulated in ${wallSec.toFixed(1)} s.`);
+  console.log(`Sensitivity: gain over the any-worker monolithic ${pct(gainOver(monoAny))}; over a one-pass-ladder monolithic ${pct(gainOver(monoOnePass))}; with QC sampled at 0.02 s per rendition-second (the earlier assumption) instead of the measured ${qcSec} ${pct(sampledGain)}.`);
   writeResult(
     'pipeline',
     {
@@ -148,7 +185,10 @@ export default async function pipelineBench(args: string[]): Promise<void> {
       titlesPerHourGain: multi.titlesPerHour / mono.titlesPerHour - 1,
       monolithicRefWorkHoursPerHour: mono.refWorkHoursPerHour,
       multiStageRefWorkHoursPerHour: multi.refWorkHoursPerHour,
+      gainOverAnyWorkerMonolithic: gainOver(monoAny),
+      gainOverOnePassMonolithic: gainOver(monoOnePass),
+      gainWithSampledQc: sampledGain,
     },
-    { fleet, load, uploadsPerDay, hours, warmup, seed, long4kArchetype: `${uhd.contentClass}-${uhd.height}`, rows: [row('monolithic', mono), row('multi-stage', multi)] },
+    { fleet, load, uploadsPerDay, hours, warmup, seed, qcSecPerRenditionSourceSec: qcSec, constants: { measured: MEASURED_PIPELINE_COSTS, assumed: ASSUMED_PIPELINE_COSTS, devices }, long4kArchetype: `${uhd.contentClass}-${uhd.height}`, rows },
   );
 }

@@ -72,16 +72,20 @@ export function buildTaskGraph(input: GraphInput): TaskGraph {
 
   // Chunk plans first: a chunk must carry enough work to pay for its own start and dispatch.
   const perChunkOverhead = o.chunkStartSec + o.dispatchSec;
+  // Cheap rungs on CPU are grouped (one decode, several outputs) rather than chunked: the shared
+  // decode saves more of their cost than chunk parallelism buys them.
+  const cheap = (r: Rendition, backend: Backend) => r.height <= policy.groupMaxHeight && workerClassOf(backend) === 'cpu';
+  const groupCheap = routed.filter(({ r, route }) => cheap(r, route.backend)).length >= 2;
   const plans = routed.map(({ r, route }) => {
     const full = input.encodeCost(r, route.backend);
-    const verdict = shouldChunk(r, d, policy);
+    const verdict = groupCheap && cheap(r, route.backend) ? { chunk: false, reason: `${r.id}: grouped` } : shouldChunk(r, d, policy);
     const byWork = Math.floor(full / (policy.minChunkWorkFactor * perChunkOverhead));
     const chunks = verdict.chunk && byWork >= 2 ? planChunks(d, r.gopSeconds, r.fps, { ...policy, maxChunks: Math.min(policy.maxChunks, byWork) }) : [];
     return { r, route, full, verdict, chunks: chunks.length >= 2 ? chunks : [] };
   });
 
   // Cheap rungs on CPU that are not chunked: one task, one decode, several outputs.
-  const groupable = plans.filter(({ r, route, chunks }) => r.height <= policy.groupMaxHeight && workerClassOf(route.backend) === 'cpu' && chunks.length === 0);
+  const groupable = plans.filter(({ r, route, chunks }) => cheap(r, route.backend) && chunks.length === 0);
   const grouped = groupable.length >= 2 ? groupable : [];
   const ends: string[] = [];
   if (grouped.length > 0) {
@@ -114,9 +118,35 @@ export function buildTaskGraph(input: GraphInput): TaskGraph {
   }
 
   const n = input.ladder.length;
-  const pkg = add({ id: taskId(input.jobId, 'package', 'all'), stage: 'package', renditionIds: input.ladder.map((r) => r.id), backend: cpu, costSec: stageCostSec('package', d, n, policy) + o.dispatchSec, dependsOn: ends });
-  const qc = add({ id: taskId(input.jobId, 'qc', 'all'), stage: 'qc', renditionIds: pkg.renditionIds, backend: cpu, costSec: stageCostSec('qc', d, n, policy) + o.dispatchSec, dependsOn: [pkg.id] });
-  add({ id: taskId(input.jobId, 'publish', 'all'), stage: 'publish', renditionIds: pkg.renditionIds, backend: cpu, costSec: stageCostSec('publish', d, n, policy) + o.dispatchSec, dependsOn: [qc.id] });
+  const all = input.ladder.map((r) => r.id);
+  if (!policy.overlapVerify) {
+    const pkg = add({ id: taskId(input.jobId, 'package', 'all'), stage: 'package', renditionIds: all, backend: cpu, costSec: stageCostSec('package', d, n, policy) + o.dispatchSec, dependsOn: ends });
+    const qc = add({ id: taskId(input.jobId, 'qc', 'all'), stage: 'qc', renditionIds: all, backend: cpu, costSec: stageCostSec('qc', d, n, policy) + o.dispatchSec, dependsOn: [pkg.id] });
+    add({ id: taskId(input.jobId, 'publish', 'all'), stage: 'publish', renditionIds: all, backend: cpu, costSec: stageCostSec('publish', d, n, policy) + o.dispatchSec, dependsOn: [qc.id] });
+    return { jobId: input.jobId, tasks, decisions };
+  }
+  // Overlapped verification: each rendition is packaged as soon as it is encoded (or joined) and
+  // QC'd as soon as its frames exist — per chunk for a chunked rendition (PSNR/SSIM are per-frame
+  // means, so chunk scores aggregate exactly) — on CPU workers, while the other rungs still encode.
+  const c = policy.stageCosts;
+  const verify: string[] = [];
+  const encodes = tasks.filter((t) => t.stage === 'encode');
+  const byTaskId = new Map(tasks.map((t) => [t.id, t]));
+  for (const end of ends) {
+    const t = byTaskId.get(end)!;
+    const k = t.renditionIds.length;
+    const name = t.renditionIds.join('+');
+    verify.push(add({ id: taskId(input.jobId, 'package', name), stage: 'package', renditionIds: t.renditionIds, backend: cpu, costSec: c.packageFixedSec + c.packageSecPerRenditionSourceSec * d * k + o.dispatchSec, dependsOn: [end] }).id);
+    const parts = t.stage === 'join' ? encodes.filter((e) => e.chunk && e.renditionIds[0] === t.renditionIds[0]) : [t];
+    for (const e of parts) {
+      const sec = e.chunk ? e.chunk.durationSec : d;
+      const qc = add({ id: taskId(input.jobId, 'qc', e.chunk ? `${name}#${e.chunk.index}` : name), stage: 'qc', renditionIds: t.renditionIds, backend: cpu, costSec: c.qcFixedSec + c.qcSecPerRenditionSourceSec * sec * k + o.dispatchSec, dependsOn: [e.id] });
+      if (e.chunk) qc.chunk = e.chunk;
+      verify.push(qc.id);
+    }
+  }
+  if (input.recordDecisions !== false) decide('verify per rendition', `package and QC each rendition (QC per chunk when chunked) as soon as it is encoded, beside the encodes still running`);
+  add({ id: taskId(input.jobId, 'publish', 'all'), stage: 'publish', renditionIds: all, backend: cpu, costSec: stageCostSec('publish', d, n, policy) + o.dispatchSec, dependsOn: verify });
   return { jobId: input.jobId, tasks, decisions };
 }
 

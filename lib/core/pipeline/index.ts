@@ -10,3 +10,4 @@ export * from './routing';
 export * from './graph';
 export * from './allocation';
 export * from './plan';
+export * from './measured';

@@ -1,4 +1,5 @@
 import type { Backend, Decision } from '../types';
+import { ASSUMED_PIPELINE_COSTS, MEASURED_PIPELINE_COSTS } from './measured';
 
 /**
  * The stages a title goes through after upload. `join` concatenates the closed-GOP chunks of a
@@ -103,26 +104,37 @@ export interface PipelinePolicy {
   groupSharedShare: number;
   /** Renditions at least this tall with a GPU-encodable codec go to a GPU backend when one exists. */
   gpuMinHeight: number;
+  /**
+   * Package and QC each rendition as soon as it is encoded (QC per chunk for chunked renditions),
+   * on CPU workers and beside the encodes still running; off, one package → QC → publish chain
+   * after the last encode.
+   */
+  overlapVerify: boolean;
   /** Attempts per task before the title fails (a failed chunk retries that chunk only). */
   maxAttempts: number;
   overheads: PipelineOverheads;
   stageCosts: StageCosts;
 }
 
+/**
+ * Overheads: the process start, the per-chunk seek/start and the join are measured
+ * (`MEASURED_PIPELINE_COSTS`); the queue hop inside `dispatchSec` is assumed (`ASSUMED_PIPELINE_COSTS`).
+ */
 export const DEFAULT_OVERHEADS: PipelineOverheads = {
-  dispatchSec: 3,
-  chunkStartSec: 4,
-  joinFixedSec: 3,
-  joinSecPerSourceSec: 0.01,
+  dispatchSec: ASSUMED_PIPELINE_COSTS.queueHopSec + MEASURED_PIPELINE_COSTS.processStartSec,
+  chunkStartSec: MEASURED_PIPELINE_COSTS.chunkStartSec,
+  joinFixedSec: MEASURED_PIPELINE_COSTS.processStartSec,
+  joinSecPerSourceSec: MEASURED_PIPELINE_COSTS.packageSecPerRenditionSourceSec,
 };
 
+/** Package and QC per rendition-second are measured; analysis and the fixed parts are assumed. */
 export const DEFAULT_STAGE_COSTS: StageCosts = {
   analyseFixedSec: 5,
   analyseSecPerSourceSec: 0.05,
-  packageFixedSec: 2,
-  packageSecPerRenditionSourceSec: 0.01,
-  qcFixedSec: 2,
-  qcSecPerRenditionSourceSec: 0.02,
+  packageFixedSec: MEASURED_PIPELINE_COSTS.processStartSec,
+  packageSecPerRenditionSourceSec: MEASURED_PIPELINE_COSTS.packageSecPerRenditionSourceSec,
+  qcFixedSec: MEASURED_PIPELINE_COSTS.processStartSec,
+  qcSecPerRenditionSourceSec: MEASURED_PIPELINE_COSTS.qcSecPerRenditionSourceSec,
   publishSec: 1,
 };
 
@@ -133,9 +145,12 @@ export const DEFAULT_PIPELINE_POLICY: PipelinePolicy = {
   minChunkSec: 10,
   maxChunks: 32,
   minChunkWorkFactor: 10,
-  groupMaxHeight: 360,
-  groupSharedShare: 0.3,
+  // Cheap rungs share one decode: measured, grouping 360p with 540p saves about half of the
+  // smaller rung's cost (its decode and scale of the source).
+  groupMaxHeight: 540,
+  groupSharedShare: MEASURED_PIPELINE_COSTS.groupSharedShareCheap,
   gpuMinHeight: 2160,
+  overlapVerify: true,
   maxAttempts: 3,
   overheads: DEFAULT_OVERHEADS,
   stageCosts: DEFAULT_STAGE_COSTS,

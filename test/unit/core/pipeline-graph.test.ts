@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ASSUMED_PIPELINE_COSTS,
   DEFAULT_PIPELINE_POLICY,
   DEFAULT_PIPELINE_POLICY as P,
+  MEASURED_PIPELINE_COSTS,
   buildTaskGraph,
   completeTask,
   criticalPathSec,
@@ -40,7 +42,7 @@ function drive(graph: TaskGraph, fails: (id: string, attempts: number) => boolea
 describe('task graph of a title', () => {
   it('splits a long 4K title into closed-GOP chunks encoded in parallel and joined', () => {
     const g = aGraph({ durationSec: 1200 });
-    const chunks = g.tasks.filter((t) => t.chunk && t.renditionIds[0] === '2160p-hevc');
+    const chunks = g.tasks.filter((t) => t.stage === 'encode' && t.chunk && t.renditionIds[0] === '2160p-hevc');
     expect(chunks.length).toBeGreaterThanOrEqual(8);
     const perChunk = P.overheads.chunkStartSec + P.overheads.dispatchSec;
     for (const c of chunks.slice(0, -1)) expect(c.costSec - perChunk).toBeGreaterThanOrEqual(P.minChunkWorkFactor * perChunk * 0.9);
@@ -79,13 +81,36 @@ describe('task graph of a title', () => {
     expect(g.decisions.find((d) => d.action.startsWith('group'))?.expectedGainSec).toBeGreaterThan(0);
   });
 
-  it('runs package, QC and publish after every encode, in that order', () => {
-    const { graph, runs } = drive(aGraph({ durationSec: 120 }));
+  it('runs package, QC and publish after every encode, in that order, when verification is not overlapped', () => {
+    const g = buildTaskGraph({ jobId: 'job-1', durationSec: 120, ladder: aPremiumLadder(), available: FLEET, encodeCost: pixelCost(120), now: 0, includeAnalyse: true, policy: { ...P, overlapVerify: false } });
+    const { graph, runs } = drive(g);
     expect(isComplete(graph)).toBe(true);
     const at = (stage: string) => runs.findIndex((id) => id.includes(`/${stage}/`));
     expect(at('analyse')).toBe(0);
     expect(runs.slice(-3).map((id) => id.split('/')[1])).toEqual(['package', 'qc', 'publish']);
     expect(runs.filter((id) => id.includes('/encode/') || id.includes('/join/')).every((id) => runs.indexOf(id) < at('package'))).toBe(true);
+  });
+
+  it('packages and QCs each rendition as soon as it is encoded, QC per chunk of a chunked rendition, then publishes', () => {
+    const g = aGraph({ durationSec: 1200 });
+    const byId = new Map(g.tasks.map((t) => [t.id, t]));
+    const chunks = g.tasks.filter((t) => t.stage === 'encode' && t.chunk && t.renditionIds[0] === '2160p-hevc');
+    const qcs = g.tasks.filter((t) => t.stage === 'qc' && t.renditionIds[0] === '2160p-hevc');
+    // One QC per chunk, each waiting for its own chunk only (not the join), on a CPU worker.
+    expect(qcs.map((q) => q.dependsOn)).toEqual(chunks.map((c) => [c.id]));
+    expect(qcs.every((q) => q.workerClass === 'cpu' && q.chunk !== undefined)).toBe(true);
+    // Packaging a chunked rendition waits for its join; an unchunked or grouped one for its encode.
+    const pkg = g.tasks.find((t) => t.stage === 'package' && t.renditionIds[0] === '2160p-hevc')!;
+    expect(byId.get(pkg.dependsOn[0]!)!.stage).toBe('join');
+    const groupPkg = g.tasks.find((t) => t.stage === 'package' && t.renditionIds.length === 2)!;
+    expect(byId.get(groupPkg.dependsOn[0]!)!.id).toContain('group:');
+    // QC work is the same as one QC of the whole ladder, minus the fixed part paid per task.
+    const qcWork = g.tasks.filter((t) => t.stage === 'qc').reduce((a, t) => a + t.costSec - P.overheads.dispatchSec - P.stageCosts.qcFixedSec, 0);
+    expect(qcWork).toBeCloseTo(P.stageCosts.qcSecPerRenditionSourceSec * 1200 * 5, 6);
+    const publish = g.tasks.find((t) => t.stage === 'publish')!;
+    expect(publish.dependsOn.length).toBe(g.tasks.filter((t) => t.stage === 'qc' || t.stage === 'package').length);
+    const { graph } = drive(g);
+    expect(isComplete(graph)).toBe(true);
   });
 
   it('shortens a long 4K title\'s critical path well below the monolithic run, at a modest overhead in machine time', () => {
@@ -105,6 +130,16 @@ describe('task graph of a title', () => {
   });
 });
 
+describe('measured constants', () => {
+  it('prices overheads, packaging, QC and grouping from the measured constants, the queue hop from the assumption', () => {
+    expect(P.overheads.dispatchSec).toBeCloseTo(ASSUMED_PIPELINE_COSTS.queueHopSec + MEASURED_PIPELINE_COSTS.processStartSec, 9);
+    expect(P.overheads.chunkStartSec).toBe(MEASURED_PIPELINE_COSTS.chunkStartSec);
+    expect(P.stageCosts.qcSecPerRenditionSourceSec).toBe(MEASURED_PIPELINE_COSTS.qcSecPerRenditionSourceSec);
+    expect(P.stageCosts.packageSecPerRenditionSourceSec).toBe(MEASURED_PIPELINE_COSTS.packageSecPerRenditionSourceSec);
+    expect(P.groupSharedShare).toBe(MEASURED_PIPELINE_COSTS.groupSharedShareCheap);
+  });
+});
+
 describe('retries', () => {
   it('a failure of one chunk retries that chunk only', () => {
     const g = aGraph({ durationSec: 1200 });
@@ -121,10 +156,10 @@ describe('retries', () => {
 
   it('fails the title when a task runs out of attempts, and runs nothing more', () => {
     const g = aGraph({ durationSec: 120 });
-    const victim = g.tasks.find((t) => t.stage === 'qc')!.id;
+    const victim = g.tasks.find((t) => t.stage === 'qc' && t.renditionIds[0] === '720p-h264')!.id;
     const { graph } = drive(g, (id) => id === victim);
     expect(graph.failedTaskId).toBe(victim);
     expect(readyTasks(graph)).toEqual([]);
-    expect(graph.decisions.at(-1)?.action).toBe('fail qc 240p-h264+360p-h264+720p-h264+1080p-h264+2160p-hevc');
+    expect(graph.decisions.at(-1)?.action).toBe('fail qc 720p-h264');
   });
 });

@@ -52,11 +52,45 @@ describe('job runners', () => {
       expect(t.creditWork).toBe(0);
       expect(t.dependsOn.length).toBeGreaterThan(1);
     }
-    const pkg = plan.tasks.findIndex((t) => t.stage === 'package');
-    expect(plan.tasks[pkg]!.dependsOn).toEqual(expect.arrayContaining(joins.map(({ i }) => i)));
+    // Each chunked rendition is packaged after its own join.
+    const packagedAfter = plan.tasks.filter((t) => t.stage === 'package').flatMap((t) => t.dependsOn);
+    expect(packagedAfter).toEqual(expect.arrayContaining(joins.map(({ i }) => i)));
     const encodeCredit = plan.tasks.filter((t) => t.stage === 'encode').reduce((a, t) => a + (t.creditWork ?? t.work), 0);
     expect(encodeCredit).toBeCloseTo(ctx().workP50, 0);
     expect(criticalPathWork(plan)).toBeLessThan(plan.tasks.reduce((a, t) => a + t.work + t.fixedSec, 0) / 4);
+  });
+
+  it('credits a title the same reference work in both shapes, however verification is split', () => {
+    const credit = (shape: 'monolithic' | 'multi-stage') => titleRunner({ shape, devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true }).plan(ctx()).tasks.reduce((a, t) => a + (t.creditWork ?? t.work), 0);
+    expect(credit('multi-stage')).toBeCloseTo(credit('monolithic'), 6);
+  });
+
+  it('sends a monolithic title to the worker class it runs fastest on when told to', () => {
+    const r = titleRunner({ shape: 'monolithic', devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true, monolithicPlacement: 'fastest' });
+    for (const [arche, d] of [[uhd, 1800], [archetypes.find((a) => a.height === 480)!, 120]] as const) {
+      const t = r.plan(ctx({}, arche, d)).tasks[0]!;
+      expect(t.preferred).toEqual(t.speedOn!['batch-gpu']! > 1 ? ['batch-gpu'] : ['batch-cpu', 'local']);
+      expect(t.backends).toContain('batch-gpu');
+    }
+    expect(titleRunner({ shape: 'monolithic', devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true }).plan(ctx()).tasks[0]!.preferred).toBeUndefined();
+  });
+
+  it('charges a one-pass monolithic ladder less work for the same credit', () => {
+    const plain = titleRunner({ shape: 'monolithic', stageCosts: true }).plan(ctx({}, hd, 600)).tasks[0]!;
+    const onePass = titleRunner({ shape: 'monolithic', stageCosts: true, monolithicSharedDecode: 0.3 }).plan(ctx({}, hd, 600)).tasks[0]!;
+    expect(onePass.work).toBeLessThan(plain.work);
+    expect(onePass.creditWork).toBeCloseTo(plain.work, 6);
+  });
+
+  it('encodes a whole ladder in one process from one decode when planned at saturation, but splits a premium title', () => {
+    const r = titleRunner({ shape: 'multi-stage', devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true, chunkToIdle: true, groupWhenBusy: true, alwaysChunkTiers: ['premium'] });
+    const busy = r.plan(ctx({ tier: 'standard', idleSlots: 0 }, hd, 600)).tasks.filter((t) => t.stage === 'encode');
+    expect(busy).toHaveLength(1);
+    const separate = hd.rungs[0]!.reduce((a, x) => a + x.secPerSec * 600, 0);
+    expect(busy[0]!.creditWork).toBeCloseTo(separate, 6);
+    expect(busy[0]!.work).toBeLessThan(separate);
+    expect(r.plan(ctx({ tier: 'standard', idleSlots: 10 }, hd, 600)).tasks.filter((t) => t.stage === 'encode').length).toBeGreaterThan(1);
+    expect(r.plan(ctx({ tier: 'premium', idleSlots: 0 }, hd, 600)).tasks.filter((t) => t.stage === 'encode').length).toBeGreaterThan(1);
   });
 
   it('chunks only as wide as the idle workers when told to, unless the tier always chunks', () => {
@@ -97,7 +131,7 @@ describe('the multi-stage pipeline inside the simulator', () => {
   });
 
   it('retries a crashed chunk alone and keeps the title encoding', () => {
-    const res = simulate({ workload: { ...workload, uploadsPerDay: 0 }, fleet: mixedFleet(8, 2), policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner, archetypes, faults: { ...NO_FAULTS, crashRate: 0.2 }, extraUploads: [premium4k(1, 0, 1800)], keepJobs: true });
+    const res = simulate({ workload: { ...workload, uploadsPerDay: 0 }, fleet: mixedFleet(8, 2), policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner, archetypes, faults: { ...NO_FAULTS, crashRate: 0.05 }, extraUploads: [premium4k(1, 0, 1800)], keepJobs: true });
     const job = res.jobs![0]!;
     expect(job.status).toBe('PUBLISHED');
     const retries = job.history.filter((h) => h.to === 'RETRYING');
