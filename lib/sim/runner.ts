@@ -221,7 +221,8 @@ export function titleRunner(options: TitleRunnerOptions): JobRunner {
         const fixed = o.dispatchSec + (t.chunk ? o.chunkStartSec : 0);
         const r = byId.get(t.renditionIds[0] ?? '')?.rendition;
         const speedOn = r ? encodeSpeedOn(r) : undefined;
-        const credit = t.renditionIds.length > 1 ? t.renditionIds.reduce((a, id) => a + (byId.get(id)?.secPerSec ?? 0) * d, 0) : undefined;
+        const share = t.chunk ? t.chunk.durationSec / d : 1;
+        const credit = t.renditionIds.length > 1 ? t.renditionIds.reduce((a, id) => a + (byId.get(id)?.secPerSec ?? 0) * d * share, 0) : undefined;
         return { stage: t.stage, work: Math.max(0, t.costSec - fixed), fixedSec: fixed, creditWork: credit, backends: WORKERS, preferred: route ? (t.workerClass === 'gpu' ? GPU_WORKERS : CPU_WORKERS) : undefined, dependsOn: deps, speedOn };
       }
       return { stage: t.stage, work: Math.max(0, t.costSec - o.dispatchSec), fixedSec: o.dispatchSec, creditWork: verifyCredit(t, d), backends: WORKERS, preferred: route ? CPU_WORKERS : undefined, dependsOn: deps, speedOn: hostSpeedOn };

@@ -93,9 +93,22 @@ export function buildTaskGraph(input: GraphInput): TaskGraph {
     const separate = costs.reduce((a, c) => a + c, 0);
     const together = costs[0]! + costs.slice(1).reduce((a, c) => a + c * (1 - policy.groupSharedShare), 0);
     const ids = grouped.map(({ r }) => r.id);
-    const t = add({ id: taskId(input.jobId, 'encode', `group:${ids.join('+')}`), stage: 'encode', renditionIds: ids, backend: grouped[0]!.route.backend, costSec: together + o.dispatchSec, dependsOn: head });
-    ends.push(t.id);
+    const name = `group:${ids.join('+')}`;
     if (record) decide(`group ${ids.join(', ')}`, `${ids.length} cheap rungs (≤ ${policy.groupMaxHeight}p) share one decode in one task`, separate + (ids.length - 1) * o.dispatchSec - together);
+    // A long title's group is itself cut into closed-GOP chunks (each chunk one decode, every rung
+    // of the group), when its rungs share a GOP grid, and each rung joined on its own.
+    const lead = grouped[0]!.r;
+    const sameGrid = grouped.every(({ r }) => r.gopSeconds === lead.gopSeconds && r.fps === lead.fps && r.closedGop);
+    const byWork = Math.floor(together / (policy.minChunkWorkFactor * perChunkOverhead));
+    const chunks = sameGrid && d >= policy.chunkLongTitleSec && d >= 2 * policy.minChunkSec && byWork >= 2 ? planChunks(d, lead.gopSeconds, lead.fps, { ...policy, maxChunks: Math.min(policy.maxChunks, byWork) }) : [];
+    if (chunks.length < 2) {
+      ends.push(add({ id: taskId(input.jobId, 'encode', name), stage: 'encode', renditionIds: ids, backend: grouped[0]!.route.backend, costSec: together + o.dispatchSec, dependsOn: head }).id);
+    } else {
+      const chunkIds = chunks.map((c) => add({ id: taskId(input.jobId, 'encode', `${name}#${c.index}`), stage: 'encode', renditionIds: ids, chunk: c, backend: grouped[0]!.route.backend, costSec: (together * c.durationSec) / d + perChunkOverhead, dependsOn: head }).id);
+      const joinCost = o.joinFixedSec + o.joinSecPerSourceSec * d + o.dispatchSec;
+      for (const id of ids) ends.push(add({ id: taskId(input.jobId, 'join', id), stage: 'join', renditionIds: [id], backend: cpu, costSec: joinCost, dependsOn: chunkIds }).id);
+      if (record) decide(`chunk ${name} ×${chunks.length}`, `long title (${d.toFixed(0)}s): ${chunks.length} closed-GOP chunks, each encoding all ${ids.length} grouped rungs from one decode`);
+    }
   }
 
   for (const { r, route, full, verdict, chunks } of plans) {
@@ -137,7 +150,7 @@ export function buildTaskGraph(input: GraphInput): TaskGraph {
     const k = t.renditionIds.length;
     const name = t.renditionIds.join('+');
     verify.push(add({ id: taskId(input.jobId, 'package', name), stage: 'package', renditionIds: t.renditionIds, backend: cpu, costSec: c.packageFixedSec + c.packageSecPerRenditionSourceSec * d * k + o.dispatchSec, dependsOn: [end] }).id);
-    const parts = t.stage === 'join' ? encodes.filter((e) => e.chunk && e.renditionIds[0] === t.renditionIds[0]) : [t];
+    const parts = t.stage === 'join' ? encodes.filter((e) => e.chunk && e.renditionIds.includes(t.renditionIds[0]!)) : [t];
     for (const e of parts) {
       const sec = e.chunk ? e.chunk.durationSec : d;
       const qc = add({ id: taskId(input.jobId, 'qc', e.chunk ? `${name}#${e.chunk.index}` : name), stage: 'qc', renditionIds: t.renditionIds, backend: cpu, costSec: c.qcFixedSec + c.qcSecPerRenditionSourceSec * sec * k + o.dispatchSec, dependsOn: [e.id] });

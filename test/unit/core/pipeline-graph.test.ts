@@ -53,10 +53,19 @@ describe('task graph of a title', () => {
     expect(g.decisions.some((d) => d.kind === 'pipeline' && d.action === `chunk 2160p-hevc ×${chunks.length}`)).toBe(true);
   });
 
-  it('leaves cheap rungs of a long title unchunked and groups them', () => {
+  it('groups the cheap rungs of a long title and cuts the group into chunks that each encode every grouped rung, joined per rung', () => {
     const g = aGraph({ durationSec: 1200 });
-    expect(g.tasks.some((t) => t.chunk && t.renditionIds[0] === '240p-h264')).toBe(false);
-    expect(g.tasks.find((t) => t.id.includes('group:'))?.renditionIds).toEqual(['240p-h264', '360p-h264']);
+    const groupChunks = g.tasks.filter((t) => t.stage === 'encode' && t.id.includes('group:'));
+    expect(groupChunks.length).toBeGreaterThanOrEqual(2);
+    expect(groupChunks.every((t) => t.chunk && t.renditionIds.join() === '240p-h264,360p-h264')).toBe(true);
+    expect(g.tasks.some((t) => t.stage === 'encode' && t.renditionIds.length === 1 && t.renditionIds[0] === '240p-h264')).toBe(false);
+    for (const id of ['240p-h264', '360p-h264']) expect(g.tasks.find((t) => t.stage === 'join' && t.renditionIds[0] === id)!.dependsOn).toEqual(groupChunks.map((c) => c.id));
+    expect(groupChunks.reduce((a, c) => a + c.chunk!.frames, 0)).toBe(1200 * 30);
+  });
+
+  it('keeps the group of a short title in one task', () => {
+    const g = aGraph({ durationSec: 120 });
+    expect(g.tasks.filter((t) => t.stage === 'encode' && t.id.includes('group:'))).toHaveLength(1);
   });
 
   it('chunks a short 4K rendition but leaves short HD renditions whole', () => {
@@ -102,8 +111,11 @@ describe('task graph of a title', () => {
     // Packaging a chunked rendition waits for its join; an unchunked or grouped one for its encode.
     const pkg = g.tasks.find((t) => t.stage === 'package' && t.renditionIds[0] === '2160p-hevc')!;
     expect(byId.get(pkg.dependsOn[0]!)!.stage).toBe('join');
-    const groupPkg = g.tasks.find((t) => t.stage === 'package' && t.renditionIds.length === 2)!;
-    expect(byId.get(groupPkg.dependsOn[0]!)!.id).toContain('group:');
+    const groupQc = g.tasks.filter((t) => t.stage === 'qc' && t.renditionIds[0] === '240p-h264');
+    expect(groupQc.every((q) => byId.get(q.dependsOn[0]!)!.id.includes('group:'))).toBe(true);
+    const short = buildTaskGraph({ jobId: 'j', durationSec: 120, ladder: aPremiumLadder(), available: FLEET, encodeCost: pixelCost(120), now: 0 });
+    const groupPkg = short.tasks.find((t) => t.stage === 'package' && t.renditionIds.length === 2)!;
+    expect(groupPkg.dependsOn[0]).toContain('group:');
     // QC work is the same as one QC of the whole ladder, minus the fixed part paid per task.
     const qcWork = g.tasks.filter((t) => t.stage === 'qc').reduce((a, t) => a + t.costSec - P.overheads.dispatchSec - P.stageCosts.qcFixedSec, 0);
     expect(qcWork).toBeCloseTo(P.stageCosts.qcSecPerRenditionSourceSec * 1200 * 5, 6);

@@ -61,8 +61,11 @@ describe('job runners', () => {
   });
 
   it('credits a title the same reference work in both shapes, however verification is split', () => {
-    const credit = (shape: 'monolithic' | 'multi-stage') => titleRunner({ shape, devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true }).plan(ctx()).tasks.reduce((a, t) => a + (t.creditWork ?? t.work), 0);
-    expect(credit('multi-stage')).toBeCloseTo(credit('monolithic'), 6);
+    const sd = archetypes.find((a) => a.height === 720 && a.contentClass === 'general')!;
+    for (const [arche, d] of [[uhd, 1800], [sd, 1200], [sd, 120]] as const) {
+      const credit = (shape: 'monolithic' | 'multi-stage') => titleRunner({ shape, devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true }).plan(ctx({}, arche, d)).tasks.reduce((a, t) => a + (t.creditWork ?? t.work), 0);
+      expect(credit('multi-stage')).toBeCloseTo(credit('monolithic'), 6);
+    }
   });
 
   it('sends a monolithic title to the worker class it runs fastest on when told to', () => {
