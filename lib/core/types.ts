@@ -60,6 +60,8 @@ export interface SourceInfo {
   /** Colour transfer, e.g. bt709, smpte2084 (PQ), arib-std-b67 (HLG). */
   colorTransfer?: string;
   colorPrimaries?: string;
+  /** Sample range as ffprobe reports it: `tv` (limited, 16–235) or `pc` (full). */
+  colorRange?: string;
   hdr: boolean;
   interlaced: boolean;
   bitrateKbps: number;

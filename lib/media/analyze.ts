@@ -2,7 +2,7 @@ import { RejectedInputError } from '../core/errors';
 import { classifyContent, difficultyOf, rejectionReason, DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../core/analysis';
 import { audioKindOf, audioSignalStats, parseEbur128Summary } from '../core/analysis/audio';
 import { frameFeatures, meanSaturation, medianNoiseSigma, splitFrames } from '../core/analysis/frames';
-import { OverviewAccumulator } from '../core/analysis/motion';
+import { limitedToFullRange, OverviewAccumulator } from '../core/analysis/motion';
 import { samplingPlan, type SamplingOptions, type SamplingPlan } from '../core/analysis/sampling';
 import type { AudioFeatures, ComplexityFeatures, ContentProfile, SourceInfo } from '../core/types';
 import type { ContentAnalyzer, ProbeOptions, Prober } from '../ports';
@@ -85,7 +85,8 @@ export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan
   const thin = step > 1 ? `select='not(mod(n,${step}))',` : '';
   const trim = (start: number, dur: number) => `trim=start=${start}:duration=${dur},setpts=PTS-STARTPTS`;
   const analysis = (label: string) => `scale=${w}:${h}:flags=bilinear,format=yuv420p[${label}]`;
-  const overview = (label: string) => `${thin}scale=${ow}:${oh}:flags=area,format=gray[${label}]`;
+  const luma = overviewLuma(source, ow, oh).filters;
+  const overview = (label: string) => `${thin}${luma}[${label}]`;
   // `scale` (a no-op resize here) is a format boundary: without it `format=gray` would propagate
   // through crop/select/trim up to the shared `split`, and every branch — the probe encode included —
   // would get gray frames.
@@ -141,6 +142,22 @@ export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan
   cropFds.forEach((fd, i) => args.push('-map', `[n${i}]`, '-f', 'rawvideo', '-pix_fmt', 'gray', `pipe:${fd}`));
   if (audioFd !== null) args.push('-map', '[pcm]', '-f', 's16le', '-ac', '1', '-ar', String(PCM_RATE), `pipe:${audioFd}`);
   return { args, windowFds, overviewFds, cropFds, audioFd, overviewStep: step, sequential };
+}
+
+/**
+ * Filter chain from a decoded frame to the overview's 8-bit gray frame at `w × h`, and the level map
+ * the overview accumulator applies to it. For planar YUV only the luma plane is area-scaled
+ * (`extractplanes`, no copy): about half the instructions of scaling YUV to gray, which also filters
+ * chroma it then drops and stretches limited-range luma to full range on the way. That stretch is
+ * linear, so it is applied to the few pixels read instead (`limitedToFullRange`: the same levels
+ * within rounding). Other formats (RGB, gray), and a source already at the overview size (nothing to
+ * scale), keep the plain chain.
+ */
+export function overviewLuma(source: Pick<SourceInfo, 'pixelFormat' | 'colorRange' | 'width' | 'height'>, w: number, h: number): { filters: string; levels?: Uint8Array } {
+  const yuv = /^yuvj?4\d\dp/.test(source.pixelFormat);
+  if (!yuv || (source.width === w && source.height === h)) return { filters: `scale=${w}:${h}:flags=area,format=gray` };
+  const fullRange = source.pixelFormat.startsWith('yuvj') || source.colorRange === 'pc';
+  return { filters: `extractplanes=y,scale=${w}:${h}:flags=area,format=gray`, ...(fullRange ? {} : { levels: limitedToFullRange() }) };
 }
 
 /** Wall seconds ffmpeg spent in the encoder of output file 0 (`-benchmark_all` lines), or undefined. */
@@ -205,7 +222,7 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
     const maxBytes = Math.max(frameBytes * longest(plan.windows), overviewBytes * longest(plan.overview), 64 * 1024 * 1024);
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 120_000;
     // The overview (the whole of a short title) is measured frame by frame while ffmpeg still decodes.
-    const overviewAcc = new OverviewAccumulator(plan.overviewWidth, plan.overviewHeight);
+    const overviewAcc = new OverviewAccumulator(plan.overviewWidth, plan.overviewHeight, { levels: overviewLuma(source, plan.overviewWidth, plan.overviewHeight).levels });
     const streamed = new Map(
       overviewFds.map((fd, j) => {
         const frames = new FrameAssembler(overviewBytes, (f) => overviewAcc.add(j, f));

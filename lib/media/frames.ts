@@ -22,10 +22,13 @@ export interface CaptureOptions {
   onStderr?: (chunk: string) => void;
 }
 
-/** Cuts a byte stream into fixed-size frames as chunks arrive (a frame may span chunks). */
+/**
+ * Cuts a byte stream into fixed-size frames as chunks arrive. A frame inside one chunk is handed over
+ * as a view of it (no copy); only a frame that spans chunks is assembled, in a buffer of its own.
+ */
 export class FrameAssembler {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private partial: Buffer | null = null;
+  private partialBytes = 0;
 
   constructor(
     private readonly frameBytes: number,
@@ -33,18 +36,24 @@ export class FrameAssembler {
   ) {}
 
   push(chunk: Buffer): void {
-    if (this.frameBytes <= 0) return;
-    let data = chunk;
-    if (this.pendingBytes > 0) {
-      data = Buffer.concat([...this.pending, chunk]);
-      this.pending = [];
-      this.pendingBytes = 0;
-    }
+    const size = this.frameBytes;
+    if (size <= 0) return;
     let at = 0;
-    for (; at + this.frameBytes <= data.length; at += this.frameBytes) this.onFrame(data.subarray(at, at + this.frameBytes));
-    if (at < data.length) {
-      this.pending.push(Buffer.from(data.subarray(at)));
-      this.pendingBytes = data.length - at;
+    if (this.partial) {
+      const take = Math.min(size - this.partialBytes, chunk.length);
+      chunk.copy(this.partial, this.partialBytes, 0, take);
+      this.partialBytes += take;
+      at = take;
+      if (this.partialBytes < size) return;
+      const frame = this.partial;
+      this.partial = null;
+      this.partialBytes = 0;
+      this.onFrame(frame);
+    }
+    for (; at + size <= chunk.length; at += size) this.onFrame(chunk.subarray(at, at + size));
+    if (at < chunk.length) {
+      this.partial = Buffer.allocUnsafe(size);
+      this.partialBytes = chunk.copy(this.partial, 0, at);
     }
   }
 }

@@ -102,6 +102,19 @@ function grid(w: number, h: number): { cells: number; index: Uint32Array; cellOf
 const HIST_BINS = 32;
 
 /**
+ * The 8-bit map from limited-range luma (16–235) to full range (0–255), as swscale applies it when it
+ * converts YUV to gray. The analyzer takes the luma plane as it is (cheaper) and maps it here instead.
+ */
+export function limitedToFullRange(): Uint8Array {
+  return Uint8Array.from({ length: 256 }, (_, v) => Math.min(255, Math.max(0, Math.round(((v - 16) * 255) / 219))));
+}
+
+export interface OverviewAccumulatorOptions {
+  /** Map applied to every pixel read, e.g. `limitedToFullRange()` (default: none). */
+  levels?: Uint8Array;
+}
+
+/**
  * Overview features computed frame by frame as the frames arrive (the analyzer feeds it while ffmpeg
  * is still decoding, so the arithmetic overlaps the decode). Keeps only the previous frame of each
  * window and a few numbers per pair; cuts are decided at `finish()`, when each pair's neighbours are known.
@@ -111,6 +124,8 @@ export class OverviewAccumulator {
   private readonly mad: Float64Array;
   private readonly cellSums: Int32Array;
   private readonly levels = new Int32Array(HIST_BINS);
+  /** Two buffers the sampled pixels alternate in: the current frame's and the previous one's. */
+  private readonly buffers: [Uint8Array, Uint8Array];
   private prev: Uint8Array | null = null;
   private prevHist: Float64Array | null = null;
   private window = -1;
@@ -118,11 +133,16 @@ export class OverviewAccumulator {
   /** Per window, per pair: histogram distance, TI, centre and total motion energy. */
   private readonly runs: { d: number[]; ti: number[]; centre: number[]; total: number[] }[] = [];
 
+  private readonly map: Uint8Array | undefined;
+
   constructor(
     private readonly w: number,
     private readonly h: number,
+    opts: OverviewAccumulatorOptions = {},
   ) {
+    this.map = opts.levels;
     this.g = grid(w, h);
+    this.buffers = [new Uint8Array(this.g.index.length), new Uint8Array(this.g.index.length)];
     this.cellSums = new Int32Array(this.g.cells);
     this.mad = new Float64Array(this.g.cells);
   }
@@ -132,8 +152,11 @@ export class OverviewAccumulator {
     if (frame.length < this.w * this.h) return;
     const { index, cellOf, counts, centre, cells } = this.g;
     const m = index.length;
-    const cur = new Uint8Array(m);
-    for (let k = 0; k < m; k++) cur[k] = frame[index[k]!]!;
+    // our own copy of the sampled pixels (the caller may reuse its buffer), in the buffer `prev` is not in
+    const cur = this.prev === this.buffers[0] ? this.buffers[1] : this.buffers[0];
+    const map = this.map;
+    if (map) for (let k = 0; k < m; k++) cur[k] = map[frame[index[k]!]!]!;
+    else for (let k = 0; k < m; k++) cur[k] = frame[index[k]!]!;
     const levels = this.levels;
     levels.fill(0);
     const pairWithPrev = window === this.window && this.prev !== null && this.prevHist !== null;
@@ -179,7 +202,6 @@ export class OverviewAccumulator {
       this.runs.at(-1)!.d.push(histogramDistance(this.prevHist!, hist));
     }
     this.frames++;
-    // `cur` is our own copy of the sampled pixels: the caller may reuse its buffer
     this.prev = cur;
     this.prevHist = hist;
   }

@@ -28,6 +28,7 @@ const ffprobeStreamSchema = z.looseObject({
   field_order: z.optional(z.string()),
   color_transfer: z.optional(z.string()),
   color_primaries: z.optional(z.string()),
+  color_range: z.optional(z.string()),
   channels: z.optional(z.number()),
   channel_layout: z.optional(z.string()),
   sample_rate: numeric,
@@ -236,6 +237,7 @@ export function sourceInfoFromProbe(json: unknown, opts: NormalizeOptions = {}):
   if (transfer && transfer !== 'unknown') source.colorTransfer = transfer;
   if (video.color_primaries && video.color_primaries !== 'unknown')
     source.colorPrimaries = video.color_primaries;
+  if (video.color_range && video.color_range !== 'unknown') source.colorRange = video.color_range;
   if (packets !== undefined) source.frameCount = packets;
   return { ok: true, source, raw };
 }

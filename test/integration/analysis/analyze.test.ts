@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RejectedInputError } from '../../../lib/core/errors';
 import type { ContentProfile, SourceInfo } from '../../../lib/core/types';
-import { FfmpegContentAnalyzer, PROBE_X264_PARAMS, probeEncodeSeconds } from '../../../lib/media/analyze';
+import { FfmpegContentAnalyzer, overviewLuma, PROBE_X264_PARAMS, probeEncodeSeconds } from '../../../lib/media/analyze';
 import { FrameAssembler } from '../../../lib/media/frames';
 import { synthesizeClip, type SynthKind } from '../../../lib/media/synth';
 import type { Prober } from '../../../lib/ports';
@@ -117,6 +117,21 @@ describe('FfmpegContentAnalyzer on clips of known content', () => {
   });
 });
 
+describe('overview filter chain', () => {
+  it('area-scales only the luma plane of YUV and leaves the range stretch to the level map', () => {
+    const limited = overviewLuma(aSource({ pixelFormat: 'yuv420p', width: 1280, height: 720 }), 256, 144);
+    expect(limited.filters).toBe('extractplanes=y,scale=256:144:flags=area,format=gray');
+    expect(limited.levels?.[235]).toBe(255);
+    expect(overviewLuma(aSource({ pixelFormat: 'yuvj420p', width: 1280, height: 720 }), 256, 144).levels).toBeUndefined();
+    expect(overviewLuma(aSource({ pixelFormat: 'yuv420p10le', colorRange: 'pc', width: 1280, height: 720 }), 256, 144).levels).toBeUndefined();
+  });
+
+  it('keeps the plain gray conversion for RGB and for a source already at the overview size', () => {
+    expect(overviewLuma(aSource({ pixelFormat: 'rgb24', width: 1280, height: 720 }), 256, 144)).toEqual({ filters: 'scale=256:144:flags=area,format=gray' });
+    expect(overviewLuma(aSource({ pixelFormat: 'yuv420p', width: 176, height: 144 }), 176, 144).levels).toBeUndefined();
+  });
+});
+
 describe('FrameAssembler', () => {
   it('cuts a byte stream into whole frames across chunk boundaries and holds a partial tail', () => {
     const frames: number[][] = [];
@@ -126,6 +141,13 @@ describe('FrameAssembler', () => {
     expect(frames).toEqual([[1, 2, 3, 4], [5, 6, 7, 8]]);
     asm.push(Buffer.from([11, 12]));
     expect(frames).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+  });
+
+  it('assembles a frame that spans several chunks', () => {
+    const frames: number[][] = [];
+    const asm = new FrameAssembler(5, (f) => frames.push([...f]));
+    for (const b of [[1], [2, 3], [4], [5, 6]]) asm.push(Buffer.from(b));
+    expect(frames).toEqual([[1, 2, 3, 4, 5]]);
   });
 });
 

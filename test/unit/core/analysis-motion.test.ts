@@ -7,6 +7,7 @@ import {
   classifyContent,
   cutPairs,
   frameFeatures,
+  limitedToFullRange,
   medianNoiseSigma,
   noiseSigma,
   overviewFeatures,
@@ -98,6 +99,22 @@ describe('motion on the overview stream', () => {
     }
     acc.add(0, new Uint8Array(10)); // a short tail frame is ignored
     expect(acc.finish()).toEqual(overviewFeatures([[0, 1, 2, 3].map(presenter)], W, H));
+  });
+});
+
+describe('overview levels', () => {
+  it('maps limited-range luma onto full range as a YUV-to-gray conversion does', () => {
+    const map = limitedToFullRange();
+    expect([map[0], map[16], map[126], map[235], map[255]]).toEqual([0, 0, 128, 255, 255]);
+  });
+
+  it('measures frames through the level map as it would measure the mapped frames', () => {
+    const map = limitedToFullRange();
+    const frames = [0, 1, 2, 3].map(panned);
+    const mapped = frames.map((f) => f.map((v) => map[v]!));
+    const acc = new OverviewAccumulator(W, H, { levels: map });
+    frames.forEach((f) => acc.add(0, f));
+    expect(acc.finish()).toEqual(overviewFeatures([mapped], W, H));
   });
 });
 
