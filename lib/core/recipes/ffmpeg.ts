@@ -31,15 +31,16 @@ const X265_TUNES = new Set(['grain', 'animation', 'psnr', 'ssim', 'fastdecode', 
 const TEXTURE_TUNES = new Set(['film', 'grain']);
 
 /**
- * Psycho-visual flags for an x264 rendition: `-psy 0 -aq-strength 0.6` unless its tune keeps texture.
+ * Psycho-visual flags for an x264 rendition: `-psy 0 -aq-strength 0.3` unless its tune keeps texture.
  * psy-rd spends bits to keep noise-like detail energy, and AQ strength 1 moves bits into flat areas;
  * in moving, animated or synthetic pictures that detail is masked (motion) or absent, and VMAF — the
  * metric the ladder is chosen and verified on — scores the bits better spent on fidelity. Measured on
- * the ladder bench's clips (docs/recipes-and-qc.md): BD-rate vs Apple improves on every class but
- * talking-head (faces, tune film), which keeps its tune's settings.
+ * the ladder bench's clips (docs/recipes-and-qc.md): AQ strength 0.6 → 0.4 → 0.3 improved BD-rate vs
+ * Apple at equal CRFs on every clip tried (bigbuckbunny, flower, foreman, bikes, carphone); 0.2 and AQ
+ * off were no better on foreman and bikes.
  */
 export function x264PerceptualArgs(tune: string | undefined): string[] {
-  return tune && TEXTURE_TUNES.has(tune) ? [] : ['-psy', '0', '-aq-strength', '0.6'];
+  return tune && TEXTURE_TUNES.has(tune) ? [] : ['-psy', '0', '-aq-strength', '0.3'];
 }
 
 /** A codec that this renderer cannot produce on the chosen accelerator. */

@@ -34,7 +34,7 @@ describe('renderFfmpegArgs', () => {
     const h264 = of('h264');
     const animated = renderFfmpegArgs({ source: '/in/a.mp4', rendition: h264, audio: null, output: mp4 });
     expect(argAfter(animated, '-psy')).toBe('0');
-    expect(argAfter(animated, '-aq-strength')).toBe('0.6');
+    expect(argAfter(animated, '-aq-strength')).toBe('0.3');
     // The flags follow -tune, so they override the tune's own psy/AQ defaults.
     expect(animated.indexOf('-psy')).toBeGreaterThan(animated.indexOf('-tune'));
     for (const tune of ['film', 'grain']) {
@@ -43,7 +43,7 @@ describe('renderFfmpegArgs', () => {
       expect(args).not.toContain('-aq-strength');
       expect(argAfter(args, '-tune')).toBe(tune);
     }
-    expect(x264PerceptualArgs(undefined)).toEqual(['-psy', '0', '-aq-strength', '0.6']);
+    expect(x264PerceptualArgs(undefined)).toEqual(['-psy', '0', '-aq-strength', '0.3']);
     expect(renderFfmpegArgs({ source: '/in/a.mp4', rendition: of('hevc'), audio: null, output: mp4 })).not.toContain('-psy');
   });
 

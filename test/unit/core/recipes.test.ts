@@ -148,7 +148,7 @@ describe('codecs, tunes and budget', () => {
     expect(tuneFor('animation')).toBe('animation');
     expect(tuneFor('film-grain')).toBe('grain');
     expect(tuneFor('screen')).toBe('stillimage');
-    expect(tuneFor('talking-head')).toBe('film');
+    expect(tuneFor('talking-head')).toBeUndefined();
     expect(tuneFor('general')).toBeUndefined();
   });
 
