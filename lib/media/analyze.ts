@@ -1,7 +1,7 @@
 import { RejectedInputError } from '../core/errors';
 import { classifyContent, difficultyOf, rejectionReason, DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../core/analysis';
 import { audioKindOf, audioSignalStats, parseEbur128Summary } from '../core/analysis/audio';
-import { frameFeatures, meanSaturation, medianNoiseSigma, splitFrames } from '../core/analysis/frames';
+import { FrameFeatureAccumulator, meanSaturation, median, noiseSigma } from '../core/analysis/frames';
 import { limitedToFullRange, OverviewAccumulator } from '../core/analysis/motion';
 import { samplingPlan, type SamplingOptions, type SamplingPlan } from '../core/analysis/sampling';
 import type { AudioFeatures, ComplexityFeatures, ContentProfile, SourceInfo } from '../core/types';
@@ -223,9 +223,21 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 120_000;
     // The overview (the whole of a short title) is measured frame by frame while ffmpeg still decodes.
     const overviewAcc = new OverviewAccumulator(plan.overviewWidth, plan.overviewHeight, { levels: overviewLuma(source, plan.overviewWidth, plan.overviewHeight).levels });
+    // So are the analysis windows (SI/TI: luma) and the noise crops; chroma is kept for the saturation.
+    const windowAcc = new FrameFeatureAccumulator(plan.analysisWidth, plan.analysisHeight, { spatialEvery: 2, pixelStride: 2 });
+    const yuv: Uint8Array[][] = windowFds.map(() => []);
+    const noise: number[] = [];
+    const streams: [number, number, (f: Uint8Array) => void][] = [
+      ...overviewFds.map((fd, j) => [fd, overviewBytes, (f: Uint8Array) => overviewAcc.add(j, f)] as [number, number, (f: Uint8Array) => void]),
+      ...windowFds.map((fd, i) => [fd, frameBytes, (f: Uint8Array) => {
+        windowAcc.add(i, f.subarray(0, lumaBytes));
+        yuv[i]!.push(f);
+      }] as [number, number, (f: Uint8Array) => void]),
+      ...cropFds.map((fd) => [fd, plan.noiseCropWidth * plan.noiseCropHeight, (f: Uint8Array) => noise.push(noiseSigma(f, plan.noiseCropWidth, plan.noiseCropHeight))] as [number, number, (f: Uint8Array) => void]),
+    ];
     const streamed = new Map(
-      overviewFds.map((fd, j) => {
-        const frames = new FrameAssembler(overviewBytes, (f) => overviewAcc.add(j, f));
+      streams.map(([fd, bytes, onFrame]) => {
+        const frames = new FrameAssembler(bytes, onFrame);
         return [fd - 2, (chunk: Buffer) => frames.push(chunk)] as const;
       }),
     );
@@ -268,19 +280,15 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
     // pipes[0] is stdout, pipes[n] is fd n + 2
     const pipe = (fd: number): Buffer => result.pipes[fd - 2] ?? Buffer.alloc(0);
     const bitstream = result.pipes[0];
-    // yuv420p frames: Y plane for SI/TI, U and V for saturation
-    const yuv = windowFds.map((fd) => splitFrames(pipe(fd), frameBytes, 1));
-    const windows = yuv.map((win) => win.map((f) => f.subarray(0, lumaBytes)));
-    const frames = windows.reduce((n, win) => n + win.length, 0);
+    const ff = windowAcc.finish();
+    const frames = ff.frames;
     if (frames === 0) throw new RejectedInputError('the video could not be decoded: no frame came out of the sampled windows');
     // chroma changes slowly: every 4th frame is enough for the mean saturation
     const sats = yuv
       .flat()
       .filter((_, i) => i % 4 === 0)
       .map((f) => meanSaturation(f.subarray(lumaBytes, lumaBytes + chromaBytes), f.subarray(lumaBytes + chromaBytes)));
-    const ff = frameFeatures(windows, plan.analysisWidth, plan.analysisHeight, { spatialEvery: 2, noise: false, pixelStride: 2 });
     const ov = overviewAcc.finish();
-    const crops = cropFds.flatMap((fd) => splitFrames(pipe(fd), plan.noiseCropWidth, plan.noiseCropHeight));
     const scannedSec = (ov.frames * run.overviewStep) / source.fps;
     const sampledSec = frames / source.fps;
     onStderr('\n');
@@ -297,7 +305,7 @@ export class FfmpegContentAnalyzer implements ContentAnalyzer {
       spatialInfoMean: round(ff.siMean),
       temporalInfoMean: round(ff.tiMean),
       flatShare: round(ff.flatShare, 4),
-      noiseSigma: round(crops.length ? medianNoiseSigma(crops, plan.noiseCropWidth, plan.noiseCropHeight) : 0),
+      noiseSigma: round(median(noise)),
       dominantLevelShare: round(ff.dominantLevelShare, 4),
       saturation: round(sats.reduce((a, b) => a + b, 0) / Math.max(1, sats.length)),
       sampledFrames: frames,

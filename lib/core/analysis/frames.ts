@@ -150,7 +150,8 @@ export function splitFrames(buf: Uint8Array, w: number, h: number): Uint8Array[]
 }
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-const median = (xs: number[]): number => {
+/** Median of a list (0 when empty). */
+export const median = (xs: number[]): number => {
   if (!xs.length) return 0;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -176,49 +177,80 @@ export interface FrameFeatureOptions {
 }
 
 export function frameFeatures(windows: Uint8Array[][], w: number, h: number, opts: FrameFeatureOptions = {}): FrameFeatures {
-  const every = Math.max(1, Math.floor(opts.spatialEvery ?? 1));
-  const withNoise = opts.noise ?? true;
-  const stride = Math.max(1, Math.floor(opts.pixelStride ?? 1));
-  const flatStride = Math.max(1, stride * stride - 1);
-  const si: number[] = [];
-  const flats: number[] = [];
-  const ti: number[] = [];
+  const acc = new FrameFeatureAccumulator(w, h, opts);
   const noise: number[] = [];
-  const dominant: number[] = [];
-  let cuts = 0;
-  let frames = 0;
-  for (const win of windows) {
-    let prevHist: Float64Array | undefined;
+  windows.forEach((win, k) =>
     win.forEach((f, i) => {
-      frames++;
-      if (i % every === 0) {
-        const s = sobelStats(f, w, h, stride);
-        si.push(s.sd);
-        flats.push(s.flatShare);
-      }
-      if (withNoise && (i === 0 || i === win.length - 1 || i === win.length >> 1)) noise.push(noiseSigma(f, w, h));
-      const { hist, dominant: top } = lumaStats(f, flatStride);
-      dominant.push(top);
-      if (prevHist) {
-        if (histogramDistance(prevHist, hist) >= CUT_HISTOGRAM_DISTANCE) cuts++;
-        else ti.push(differenceSd(win[i - 1]!, f, flatStride));
-      }
-      prevHist = hist;
-    });
+      acc.add(k, f);
+      if ((opts.noise ?? true) && (i === 0 || i === win.length - 1 || i === win.length >> 1)) noise.push(noiseSigma(f, w, h));
+    }),
+  );
+  // the median ignores a frame that is all edges (a title card) or all black
+  return { ...acc.finish(), noiseSigma: median(noise) };
+}
+
+/**
+ * SI, TI, cuts, flatness and dominant level of sampled windows, frame by frame as the frames arrive
+ * (the analyzer feeds it while ffmpeg still decodes). Frames of different windows may interleave;
+ * pairs are only formed inside a window. The accumulator keeps the previous frame of each window, so
+ * a frame must not be overwritten after `add`. Noise is not measured here (`noiseSigma` is 0).
+ */
+export class FrameFeatureAccumulator {
+  private readonly every: number;
+  private readonly stride: number;
+  private readonly flatStride: number;
+  private readonly si: number[] = [];
+  private readonly flats: number[] = [];
+  private readonly ti: number[] = [];
+  private readonly dominant: number[] = [];
+  private readonly runs = new Map<number, { next: number; prev: Uint8Array; prevHist: Float64Array }>();
+  private cuts = 0;
+  private frames = 0;
+
+  constructor(
+    private readonly w: number,
+    private readonly h: number,
+    opts: Omit<FrameFeatureOptions, 'noise'> = {},
+  ) {
+    this.every = Math.max(1, Math.floor(opts.spatialEvery ?? 1));
+    this.stride = Math.max(1, Math.floor(opts.pixelStride ?? 1));
+    this.flatStride = Math.max(1, this.stride * this.stride - 1);
   }
-  return {
-    siMax: si.length ? Math.max(...si) : 0,
-    siMean: mean(si),
-    tiMax: ti.length ? Math.max(...ti) : 0,
-    tiMean: mean(ti),
-    sceneCuts: cuts,
-    pairs: ti.length,
-    frames,
-    flatShare: mean(flats),
-    // the median ignores a frame that is all edges (a title card) or all black
-    noiseSigma: median(noise),
-    dominantLevelShare: mean(dominant),
-  };
+
+  /** Add the next frame of window `window` (a window's frames in order). */
+  add(window: number, f: Uint8Array): void {
+    const run = this.runs.get(window);
+    const i = run?.next ?? 0;
+    this.frames++;
+    if (i % this.every === 0) {
+      const s = sobelStats(f, this.w, this.h, this.stride);
+      this.si.push(s.sd);
+      this.flats.push(s.flatShare);
+    }
+    const { hist, dominant: top } = lumaStats(f, this.flatStride);
+    this.dominant.push(top);
+    if (run) {
+      if (histogramDistance(run.prevHist, hist) >= CUT_HISTOGRAM_DISTANCE) this.cuts++;
+      else this.ti.push(differenceSd(run.prev, f, this.flatStride));
+    }
+    this.runs.set(window, { next: i + 1, prev: f, prevHist: hist });
+  }
+
+  finish(): FrameFeatures {
+    const { si, ti } = this;
+    return {
+      siMax: si.length ? Math.max(...si) : 0,
+      siMean: mean(si),
+      tiMax: ti.length ? Math.max(...ti) : 0,
+      tiMean: mean(ti),
+      sceneCuts: this.cuts,
+      pairs: ti.length,
+      frames: this.frames,
+      flatShare: mean(this.flats),
+      noiseSigma: 0,
+      dominantLevelShare: mean(this.dominant),
+    };
+  }
 }
 
 /** Median Immerkær noise over frames (the median ignores a title card or a black frame). */

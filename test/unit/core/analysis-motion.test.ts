@@ -6,6 +6,7 @@ import {
   OverviewAccumulator,
   classifyContent,
   cutPairs,
+  FrameFeatureAccumulator,
   frameFeatures,
   limitedToFullRange,
   medianNoiseSigma,
@@ -173,6 +174,14 @@ describe('frame features options', () => {
     expect(sub.tiMean).toBeLessThan(all.tiMean * 1.1);
     expect(Math.abs(sub.flatShare - all.flatShare)).toBeLessThan(0.05);
     expect(Math.abs(sub.dominantLevelShare - all.dominantLevelShare)).toBeLessThan(0.05);
+  });
+
+  it('measures windows whose frames arrive interleaved as it measures them one after another', () => {
+    const a = [0, 1, 2, 3].map(panned);
+    const b = [7, 9, 11].map(panned);
+    const acc = new FrameFeatureAccumulator(W, H, { spatialEvery: 2, pixelStride: 2 });
+    [[0, a[0]], [1, b[0]], [0, a[1]], [1, b[1]], [1, b[2]], [0, a[2]], [0, a[3]]].forEach(([w, f]) => acc.add(w as number, f as Uint8Array));
+    expect(acc.finish()).toEqual(frameFeatures([a, b], W, H, { spatialEvery: 2, pixelStride: 2, noise: false }));
   });
 
   it('takes the median noise over frames, so one busy title card does not read as grain', () => {
