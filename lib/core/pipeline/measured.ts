@@ -3,8 +3,10 @@
  * development machine, and what could not be measured there (no GPU, no queue) and is assumed.
  *
  * Figures of 2026-11-27, 300 frames (10 s) of flower_720p scaled to a 1080p H.264 source, 1 thread,
- * CPU seconds from `-benchmark`, load average 5–9 (other sessions): the CPU-time figures moved by up
- * to ±0.2 between that run and a 60-frame one (group shares 0.48/0.20 then), so read them to one digit.
+ * CPU seconds from `-benchmark`, load average 5–9 (other sessions). A second 300-frame run gave QC
+ * 0.142, ladder share 0.286, chunk start 0.074, decode shares within 0.02 — but the cheap-pair share
+ * 0.546 (0.48 in a 60-frame run) and process start 0.177 s: small differences of noisy totals. The
+ * lower cheap-pair share is kept (conservative for the multi-stage shape).
  *
  * Re-measure with `npm run bench -- pipeline --measure` (test/bench/_pipeline-measure.ts; it
  * writes bench/results/pipeline-measure.json and prints these fields). Units are the prediction
