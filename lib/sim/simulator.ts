@@ -11,7 +11,7 @@ import { planDeadlineActions, type RunningView } from '../core/deadlines';
 import { IllegalTransitionError } from '../core/errors';
 import { canTransition, newJob, recordDecision } from '../core/job';
 import { seededRng, type Rng } from '../core/rng';
-import { admit, choosePreemption, schedule, type BackendPool, type PreemptionOptions, type QueueEntry, type RunningSlot, type SchedulerPolicy } from '../core/scheduling';
+import { admit, choosePreemption, schedule, waitingPreemptionAt, type BackendPool, type PreemptionOptions, type QueueEntry, type RunningSlot, type SchedulerPolicy } from '../core/scheduling';
 import { DEFAULT_VALUE_POLICY, escalate, scoreValue, type ValuePolicy } from '../core/value';
 import { tierRank, type Backend, type Job, type JobStatus, type Tier } from '../core/types';
 import { buildArchetypes, type Archetype } from './archetypes';
@@ -35,7 +35,7 @@ export interface FaultSpec {
   /** GPU Spot interruptions per GPU slot-hour; the slot is replaced after `spotReplaceSec`. */
   spotInterruptionsPerSlotHour: number;
   spotReplaceSec: number;
-  /** Attempts before a job is FAILED. */
+  /** Attempts of one task before its job is FAILED. */
   maxAttempts: number;
 }
 
@@ -122,6 +122,9 @@ export interface PublishedJob {
   finishedAt: number;
   /** When the job's first task started (queue wait = startedAt − createdAt). */
   startedAt: number;
+  deadlineAt: number;
+  /** Variant level it was published at (0 = as planned). */
+  level: number;
   contentSec: number;
   height: number;
   /** Reference work of the job at its active variant (P50). */
@@ -210,7 +213,8 @@ type Ev =
   | { kind: 'sweep' }
   | { kind: 'capacity'; poolId: string; delta: number; kill: boolean }
   | { kind: 'spot' }
-  | { kind: 'bump'; uploadIndex: number; sj?: SimJob };
+  | { kind: 'bump'; uploadIndex: number; sj?: SimJob }
+  | { kind: 'overdue'; task: SimTask; v: number };
 
 const Z90 = 1.2816;
 
@@ -349,7 +353,15 @@ export function simulate(config: SimConfig): SimResult {
     queuedWork += w;
     queuedWorkByTier[t.sj.tierIndex]! += w;
     pushReady(t);
+    watchWait(t);
     dirty = true;
+  };
+
+  /** Waiting preemption: check the task again when its job's wait passes its budget. */
+  const watchWait = (t: SimTask) => {
+    if (!config.preemption) return;
+    const dueAt = waitingPreemptionAt(t.entry!, config.preemption);
+    if (dueAt < Infinity) at(Math.max(now, dueAt), { kind: 'overdue', task: t, v: t.v });
   };
 
   /** Re-rank a job's ready tasks after its boost, pin, variant or emergency changed. */
@@ -362,6 +374,7 @@ export function simulate(config: SimConfig): SimResult {
       queuedWorkByTier[sj.tierIndex]! += t.entry.workP50 - old;
       t.v++;
       pushReady(t);
+      watchWait(t);
       dirty = true;
     }
   };
@@ -563,7 +576,11 @@ export function simulate(config: SimConfig): SimResult {
     t.runId = 0;
   };
 
-  /** A task's attempt failed: only that task is retried; the job fails after `maxAttempts` failures. */
+  /**
+   * A task's attempt failed: only that task is retried; the job fails when one task has failed
+   * `maxAttempts` times (per task, as AWS Batch counts retries: a title cut into 30 chunks is not
+   * four times likelier to fail than a monolithic encode).
+   */
   const failTask = (t: SimTask, reason: string) => {
     const sj = t.sj;
     release(t);
@@ -572,7 +589,7 @@ export function simulate(config: SimConfig): SimResult {
     if (sj.terminal > 0) return;
     metrics.retries++;
     move(sj, 'RETRYING', reason);
-    if (sj.job.attempts >= faults.maxAttempts) {
+    if (t.attempts >= faults.maxAttempts) {
       for (const o of sj.tasks) {
         if (o.status === 'running') release(o);
         if (o.status === 'ready') unready(o);
@@ -650,7 +667,7 @@ export function simulate(config: SimConfig): SimResult {
       downgraded: sj.level > 0,
       fifoProCost: mediaConvertCostUsd({ contentSec: sj.upload.durationSec, normalisedPerMinute: sj.arche.fullLadderNormalised, tier: 'professional', accelerated: false }, DEFAULT_PRICES),
     });
-    config.onPublished?.({ id: sj.job.id, tier: sj.tier, createdAt: sj.job.createdAt, finishedAt: now, startedAt: sj.firstStart, contentSec: sj.upload.durationSec, height: sj.arche.height, workP50: sj.workP50, tasks: sj.tasks.length });
+    config.onPublished?.({ id: sj.job.id, tier: sj.tier, createdAt: sj.job.createdAt, finishedAt: now, startedAt: sj.firstStart, deadlineAt: sj.job.deadlineAt, level: sj.level, contentSec: sj.upload.durationSec, height: sj.arche.height, workP50: sj.workP50, tasks: sj.tasks.length });
     finish(sj);
   };
 
@@ -686,28 +703,7 @@ export function simulate(config: SimConfig): SimResult {
       let speed = d.speed;
       const pre = config.preemption;
       if (pre && (t.sj.emergency || pre.tiers.includes(t.sj.tier))) {
-        // The youngest eligible task on each busy pool fast enough to be worth it.
-        const youngest = now - pre.maxLostSec * 1000;
-        const running: RunningSlot[] = [];
-        const byId = new Map<string, SimTask>();
-        for (const p of pools) {
-          if (p.slots <= 0 || p.busy < p.slots || speedOnPool(p, d.entry) < pre.minSpeedup * d.speed) continue;
-          while (p.recentHead < p.recent.length && p.recent[p.recentHead]!.start < youngest) p.recentHead++;
-          if (p.recentHead > 4096 && p.recentHead * 2 > p.recent.length) {
-            p.recent.splice(0, p.recentHead);
-            p.recentRun.splice(0, p.recentHead);
-            p.recentHead = 0;
-          }
-          for (let i = p.recent.length - 1; i >= p.recentHead; i--) {
-            const r = p.recent[i]!;
-            if (r.runId !== p.recentRun[i] || r.status !== 'running' || r.pool !== p) continue;
-            if (!pre.victimTiers.includes(r.sj.tier) || r.sj.preemptions >= pre.maxPreemptionsPerJob || r.sj.emergency || r.sj.boostMs > 0 || policy.reason(r.entry!) === 'urgent') continue;
-            const id = String(r.runId);
-            byId.set(id, r);
-            running.push({ id, poolId: p.spec.id, tier: r.sj.tier, startedAt: r.start, protected: false, preemptions: r.sj.preemptions });
-            break;
-          }
-        }
+        const { running, byId } = youngestVictims(d.entry, pre.minSpeedup * d.speed);
         const pick = running.length > 0 ? choosePreemption(d.entry, d.speed, running, views, now, pre) : null;
         if (pick) {
           preempt(byId.get(pick.victim.id)!, t.sj.job.id);
@@ -717,6 +713,59 @@ export function simulate(config: SimConfig): SimResult {
       }
       start(t, pool, speed, d.estCostUsd);
     }
+  };
+
+  /** The youngest preemptible task on each full pool where the entry runs at least `minSpeed`. */
+  const youngestVictims = (entry: QueueEntry, minSpeed: number): { running: RunningSlot[]; byId: Map<string, SimTask> } => {
+    const pre = config.preemption!;
+    const youngest = now - pre.maxLostSec * 1000;
+    const running: RunningSlot[] = [];
+    const byId = new Map<string, SimTask>();
+    for (const p of pools) {
+      if (p.slots <= 0 || p.busy < p.slots || speedOnPool(p, entry) < minSpeed || (entry.backends && !entry.backends.includes(p.spec.backend))) continue;
+      while (p.recentHead < p.recent.length && p.recent[p.recentHead]!.start < youngest) p.recentHead++;
+      if (p.recentHead > 4096 && p.recentHead * 2 > p.recent.length) {
+        p.recent.splice(0, p.recentHead);
+        p.recentRun.splice(0, p.recentHead);
+        p.recentHead = 0;
+      }
+      for (let i = p.recent.length - 1; i >= p.recentHead; i--) {
+        const r = p.recent[i]!;
+        if (r.runId !== p.recentRun[i] || r.status !== 'running' || r.pool !== p) continue;
+        if (!pre.victimTiers.includes(r.sj.tier) || r.sj.preemptions >= pre.maxPreemptionsPerJob || r.sj.emergency || r.sj.boostMs > 0 || policy.reason(r.entry!) === 'urgent') continue;
+        const id = String(r.runId);
+        byId.set(id, r);
+        running.push({ id, poolId: p.spec.id, tier: r.sj.tier, startedAt: r.start, protected: false, preemptions: r.sj.preemptions });
+        break;
+      }
+    }
+    return { running, byId };
+  };
+
+  /**
+   * A fast-lane task still queued past its wait budget takes a slot from a young lower-tier task
+   * (`choosePreemption` with no slot of its own), on a pool the policy would run it on. False
+   * when there is no victim yet.
+   */
+  const preemptForWaiting = (t: SimTask): boolean => {
+    const e = t.entry!;
+    // A free slot it can run on: the dispatcher gives it one, or it chose to wait for a faster pool.
+    for (const p of pools) if (p.busy < p.slots && (!e.backends || e.backends.includes(p.spec.backend))) return false;
+    // Only onto a pool `minSpeedup` × faster than the slowest it could run on: taking a slow slot
+    // from other work is rarely faster than waiting for a fast one.
+    let slowest = Infinity;
+    for (const p of pools) if (p.slots > 0 && (!e.backends || e.backends.includes(p.spec.backend))) slowest = Math.min(slowest, speedOnPool(p, e));
+    const { running, byId } = youngestVictims(e, config.preemption!.minSpeedup * slowest);
+    if (running.length === 0) return false;
+    const views = poolViews();
+    const pick = choosePreemption(e, slowest, running, views, now, config.preemption);
+    if (!pick) return false;
+    const choice = policy.choosePool(e, [{ ...pick.pool, free: 1, expectedFreeInSec: 0 }], now);
+    if (!choice) return false;
+    preempt(byId.get(pick.victim.id)!, t.sj.job.id);
+    t.v++; // its ready-heap node is stale now
+    start(t, poolById.get(pick.pool.id)!, choice.speed, choice.costUsd);
+    return true;
   };
 
   const speedOnPool = (p: PoolState, e: QueueEntry): number => e.speedOn?.[p.spec.backend] ?? (e.accelerated && p.spec.acceleratedSpeed ? p.spec.acceleratedSpeed : p.spec.speed);
@@ -864,6 +913,13 @@ export function simulate(config: SimConfig): SimResult {
         if (!arrivalsDone || live.size > 0) nextSpot();
         break;
       }
+      case 'overdue': {
+        const t = ev.task;
+        if (t.status !== 'ready' || t.v !== ev.v || t.epoch !== t.sj.epoch || t.sj.terminal > 0) break;
+        // No victim yet: look again shortly (young lower-tier work starts all the time at peak).
+        if (!preemptForWaiting(t)) at(now + 30_000, ev);
+        break;
+      }
       case 'bump': {
         const sj = ev.sj ?? live.get(`u${ev.uploadIndex}`);
         if (!sj || sj.terminal > 0) break;
@@ -875,7 +931,11 @@ export function simulate(config: SimConfig): SimResult {
     }
     if (events.peekKey() !== now) dispatch();
   }
-  accountCapacity(Math.min(now, hardEndMs));
+  // A run cut off at the drain limit still has tasks on slots: their slots were busy up to the
+  // end (counting them only when they finish would make a fleet busy with long tasks look idle).
+  const endMs = events.size > 0 ? hardEndMs : Math.min(now, hardEndMs);
+  accountCapacity(endMs);
+  for (const p of pools) for (const t of p.running) if (t.start < endMs) metrics.addInterval(metrics.busyByHour, t.start, endMs, 1);
 
   const lost = created - terminalJobs;
   const arrivalHours = Math.ceil(arrivalEndMs / 3_600_000);

@@ -6,7 +6,7 @@
  * ladder is the cost reference.
  */
 import { buildArchetypes } from '../../lib/sim/archetypes';
-import { DEFAULT_PREEMPTION, marqueePolicy } from '../../lib/core/scheduling';
+import { DEFAULT_PREEMPTION, EXPRESS_LANE, marqueePolicy, type PreemptionOptions } from '../../lib/core/scheduling';
 import { comparePolicies, fastLaneRunner, fleetForPeakLoad, resultRows, tierRows, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
 import { defaultFaults, simulate } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, seasonDrop } from '../../lib/sim/workload';
@@ -52,24 +52,32 @@ export default async function schedule(args: string[]): Promise<void> {
   console.log(`fleet ${fleet.name}: ${fleet.pools.map((p) => `${p.id}=${p.slots}`).join(', ')}; ${days} days × ${uploadsPerDay} uploads/day, seed ${seed}`);
   const base = { workload, fleet, faults, archetypes, emergencyBumpRate: 0.0005 };
   // Marquee: work-conserving fast lane (no idle reserve; lower tiers overflow onto fast pools only
-  // when the slow pool is full), critical/premium titles as chunked task graphs, and bounded
-  // preemption of young overflow work on fast pools (≤ 3 min of work lost, once per job).
+  // when the slow pool is full) with an express GPU slot for short work, critical/premium titles
+  // as chunked task graphs, and bounded preemption of young overflow work on fast pools (≤ 3 min
+  // of work lost, once per job, no attempt charged) when a premium task is about to start on a
+  // slow slot or has waited past its per-content-minute budget.
+  const shipped = { ...WORK_CONSERVING_MARQUEE, ...EXPRESS_LANE };
   const results = [
     ...comparePolicies(base, ['fifo', 'strict-tier', 'edf'], WORK_CONSERVING_MARQUEE),
-    simulate({ ...base, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner(), preemption: DEFAULT_PREEMPTION }),
+    simulate({ ...base, policy: marqueePolicy(shipped), runner: fastLaneRunner(), preemption: DEFAULT_PREEMPTION }),
   ];
   const marquee = results.find((r) => r.policy === 'marquee')!;
   // Ablations on the same workload: the previous design (30% of fast pools held for the fast
-  // lane, monolithic titles) and the work-conserving policy without chunking.
+  // lane, monolithic titles), the work-conserving policy without chunking, and the shipped
+  // configuration without each of its latency mechanisms.
+  const fastSlotOnly: PreemptionOptions = { ...DEFAULT_PREEMPTION, waitSecPerContentMin: undefined };
   const ablations = [
     { ...simulate({ ...base, policy: marqueePolicy() }), policy: 'marquee-reserve30-monolithic' },
     { ...simulate({ ...base, policy: marqueePolicy(WORK_CONSERVING_MARQUEE) }), policy: 'marquee-overflow-monolithic' },
-    { ...simulate({ ...base, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner() }), policy: 'marquee-no-preemption' },
+    { ...simulate({ ...base, policy: marqueePolicy(shipped), runner: fastLaneRunner() }), policy: 'marquee-no-preemption' },
+    { ...simulate({ ...base, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner(), preemption: DEFAULT_PREEMPTION }), policy: 'marquee-no-express' },
+    { ...simulate({ ...base, policy: marqueePolicy(shipped), runner: fastLaneRunner(), preemption: fastSlotOnly }), policy: 'marquee-no-waiting-preemption' },
+    { ...simulate({ ...base, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner(), preemption: fastSlotOnly }), policy: 'marquee-previous' },
   ];
   const busySlotHours = marquee.metrics.utilisation * fleet.pools.reduce((a, p) => a + p.slots, 0) * 24 * days;
   console.log(`marquee: ${marquee.metrics.preemptions} preemptions, ${(marquee.metrics.preemptedSec / 3600).toFixed(1)} slot-hours of work thrown away (${((marquee.metrics.preemptedSec / 3600 / busySlotHours) * 100).toFixed(2)}% of busy slot time)`);
   const fifoPro = results.find((r) => r.policy === 'fifo')!.metrics.fifoProCostPerContentMinute;
-  printTable(resultRows([...results, ...ablations]), 'Policies on the same workload, fleet, faults and seed (marquee = overflow fast lane + chunked premium + bounded preemption; the last three rows are ablations)');
+  printTable(resultRows([...results, ...ablations]), 'Policies on the same workload, fleet, faults and seed (marquee = overflow fast lane + express GPU slot + chunked premium + bounded preemption; the rows after it are ablations; marquee-previous = the configuration before the express slot and waiting preemption)');
   printTable([...results, ...ablations].flatMap(tierRows), 'Turnaround by tier');
   const rows = results.map((r) => ({ policy: r.policy, '$/content-min': r.metrics.costPerContentMinute.toFixed(5), 'vs FIFO-on-MC-Pro full ladder': (r.metrics.costPerContentMinute / fifoPro).toFixed(3) }));
   rows.push({ policy: 'fifo-mc-pro (reference)', '$/content-min': fifoPro.toFixed(5), 'vs FIFO-on-MC-Pro full ladder': '1.000' });

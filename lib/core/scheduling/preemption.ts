@@ -28,27 +28,57 @@ export interface PreemptionOptions {
   maxPreemptionsPerJob: number;
   /** The fast slot must run the job at least this many times faster than the slot it would get. */
   minSpeedup: number;
+  /**
+   * Waiting preemption: a queued fast-lane task whose job has waited longer than this many seconds
+   * per content minute of its title (at least `minWaitSec`), with no slot free for it, takes one
+   * from an eligible victim on a pool `minSpeedup` × faster than the slowest it can run on (taking
+   * a slow slot from other work rarely beats waiting for a fast one). The budget scales with the
+   * title because the fast lane's goal is turnaround per content minute. Off when absent.
+   */
+  waitSecPerContentMin?: number;
+  minWaitSec?: number;
 }
 
-/** Critical/premium may preempt standard/bulk work younger than 3 min, once per job, for a ≥ 2x faster slot. */
-export const DEFAULT_PREEMPTION: PreemptionOptions = { tiers: ['critical', 'premium'], victimTiers: ['standard', 'bulk'], maxLostSec: 180, maxPreemptionsPerJob: 1, minSpeedup: 2 };
+/**
+ * Critical/premium may preempt standard/bulk work younger than 3 min, once per job, for a ≥ 2x
+ * faster slot: when about to start on a slow slot, or when still queued after 10 s per content
+ * minute of the title (at least 15 s; a sixth of the ≈ 1 min per content minute the fast lane
+ * aims for).
+ */
+export const DEFAULT_PREEMPTION: PreemptionOptions = { tiers: ['critical', 'premium'], victimTiers: ['standard', 'bulk'], maxLostSec: 180, maxPreemptionsPerJob: 1, minSpeedup: 2, waitSecPerContentMin: 10, minWaitSec: 15 };
 
 /**
- * Should a fast-lane entry that is about to run on a slow slot (`onSpeed`) take a faster pool's
- * slot instead, from the youngest lower-tier task that started there less than `maxLostSec` ago?
- * Returns the victim and its pool, or null. Pure; the caller requeues the victim (it keeps its
- * place in the queue) and records why.
+ * When a queued entry may preempt because it has waited past its budget (epoch ms; Infinity when
+ * waiting preemption is off or the entry's tier may not preempt). Static per entry, so a caller
+ * can keep a timer or a heap on it.
+ */
+export function waitingPreemptionAt(entry: QueueEntry, options: PreemptionOptions = DEFAULT_PREEMPTION): number {
+  if (options.waitSecPerContentMin === undefined) return Infinity;
+  if (!entry.emergency && !options.tiers.includes(baseTier(entry.job))) return Infinity;
+  const budgetSec = Math.max(options.minWaitSec ?? 0, (options.waitSecPerContentMin * entry.contentSec) / 60);
+  return entry.queuedAt + budgetSec * 1000;
+}
+
+/**
+ * Should a fast-lane entry that is about to run on a slow slot (`onSpeed`; for an entry with no
+ * slot that has waited past `waitingPreemptionAt`, the slowest pool it can run on) take a slot
+ * instead from a lower-tier task
+ * that started less than `maxLostSec` ago, on a pool at least `minSpeedup` × faster? The victim
+ * is on the fastest such pool, the youngest there. Returns the victim and its pool, or null.
+ * Pure; the caller requeues the victim (it keeps its place in the queue, and is not charged an
+ * attempt) and records why.
  */
 export function choosePreemption(entry: QueueEntry, onSpeed: number, running: readonly RunningSlot[], pools: readonly BackendPool[], now: number, options: PreemptionOptions = DEFAULT_PREEMPTION): { victim: RunningSlot; pool: BackendPool } | null {
   if (!entry.emergency && !options.tiers.includes(baseTier(entry.job))) return null;
-  let best: { victim: RunningSlot; pool: BackendPool } | null = null;
+  let best: { victim: RunningSlot; pool: BackendPool; speed: number } | null = null;
   for (const r of running) {
     if (r.protected || r.preemptions >= options.maxPreemptionsPerJob || !options.victimTiers.includes(r.tier)) continue;
     if (now - r.startedAt > options.maxLostSec * 1000) continue;
     const pool = pools.find((p) => p.id === r.poolId);
     if (!pool || (entry.backends && !entry.backends.includes(pool.backend))) continue;
-    if (speedOn(pool, entry) < options.minSpeedup * onSpeed) continue;
-    if (!best || r.startedAt > best.victim.startedAt) best = { victim: r, pool };
+    const speed = speedOn(pool, entry);
+    if (speed < options.minSpeedup * onSpeed) continue;
+    if (!best || speed > best.speed || (speed === best.speed && r.startedAt > best.victim.startedAt)) best = { victim: r, pool, speed };
   }
-  return best;
+  return best && { victim: best.victim, pool: best.pool };
 }
