@@ -214,7 +214,7 @@ type Ev =
   | { kind: 'capacity'; poolId: string; delta: number; kill: boolean }
   | { kind: 'spot' }
   | { kind: 'bump'; uploadIndex: number; sj?: SimJob }
-  | { kind: 'overdue'; task: SimTask; v: number };
+  | { kind: 'overdue' };
 
 const Z90 = 1.2816;
 
@@ -357,11 +357,35 @@ export function simulate(config: SimConfig): SimResult {
     dirty = true;
   };
 
-  /** Waiting preemption: check the task again when its job's wait passes its budget. */
+  /**
+   * Waiting preemption: fast-lane tasks by the time their job's wait passes its budget, and one
+   * timer armed at the earliest (not one event per task: most start long before their budget).
+   */
+  const waitHeap = new MinHeap<SimTask>();
+  let nextWaitCheck = Infinity;
+  const armWaitCheck = (atMs: number) => {
+    if (atMs >= nextWaitCheck) return;
+    nextWaitCheck = atMs;
+    at(atMs, { kind: 'overdue' });
+  };
   const watchWait = (t: SimTask) => {
     if (!config.preemption) return;
     const dueAt = waitingPreemptionAt(t.entry!, config.preemption);
-    if (dueAt < Infinity) at(Math.max(now, dueAt), { kind: 'overdue', task: t, v: t.v });
+    if (dueAt === Infinity) return;
+    waitHeap.push(dueAt, t, t.v);
+    armWaitCheck(Math.max(now, dueAt));
+  };
+  const checkWaiting = () => {
+    nextWaitCheck = Infinity;
+    const retry: SimTask[] = [];
+    while (waitHeap.size > 0 && waitHeap.peekKey()! <= now) {
+      const t = waitHeap.pop()!;
+      if (waitHeap.lastTag !== t.v || t.status !== 'ready' || t.epoch !== t.sj.epoch || t.sj.terminal > 0) continue;
+      if (!preemptForWaiting(t)) retry.push(t);
+    }
+    // No victim yet: look again shortly (young lower-tier work starts all the time at peak).
+    for (const t of retry) waitHeap.push(now + 30_000, t, t.v);
+    if (waitHeap.size > 0) armWaitCheck(Math.max(now, waitHeap.peekKey()!));
   };
 
   /** Re-rank a job's ready tasks after its boost, pin, variant or emergency changed. */
@@ -913,13 +937,10 @@ export function simulate(config: SimConfig): SimResult {
         if (!arrivalsDone || live.size > 0) nextSpot();
         break;
       }
-      case 'overdue': {
-        const t = ev.task;
-        if (t.status !== 'ready' || t.v !== ev.v || t.epoch !== t.sj.epoch || t.sj.terminal > 0) break;
-        // No victim yet: look again shortly (young lower-tier work starts all the time at peak).
-        if (!preemptForWaiting(t)) at(now + 30_000, ev);
+      case 'overdue':
+        // Only the timer armed last runs the check (an earlier one may have replaced it).
+        if (now === nextWaitCheck) checkWaiting();
         break;
-      }
       case 'bump': {
         const sj = ev.sj ?? live.get(`u${ev.uploadIndex}`);
         if (!sj || sj.terminal > 0) break;
