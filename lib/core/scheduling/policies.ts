@@ -271,10 +271,10 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
 }
 
 /**
- * The express lane as the benches run it: one GPU slot in seven (at least one per pool) takes
- * only work that frees it within 300 s — the fast lane's wait bound (`maxWaitForFasterSec` of the
- * work-conserving options), so a short premium title waiting for it waits no longer than it would
- * wait for any faster pool.
+ * The express lane as the benches run it: ⌈15 %⌉ of each GPU pool's slots (1 of the schedule
+ * bench's 6) take only work that frees them within 300 s — the fast lane's wait bound
+ * (`maxWaitForFasterSec` of the work-conserving options), so a short premium title waiting for
+ * one waits no longer than it would wait for any faster pool.
  */
 export const EXPRESS_LANE: Partial<MarqueeOptions> = { expressShare: { 'batch-gpu': 0.15 }, expressMaxRunSec: 300 };
 
