@@ -8,6 +8,9 @@
  * ladder through LocalFfmpegEncoder with the runtime's threads per worker, one after another as a
  * worker slot would), and the ratio. Summary: `maxAnalysisToEncodeRatio`, the largest ratio among
  * clips of 5 s or more (target ≤ 0.05), and the load average (the machine is shared: timings move with it).
+ * Beside it, two floors per clip as ratios to the same encode (`floor_spawn`, `floor_decode`; summary
+ * `maxSpawnFloorRatio`, `maxDecodeFloorRatio`): what any analysis costs at least — see `floors()`.
+ * The generated samples are 960×540, 6 s, as before.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -21,6 +24,9 @@ import { FfmpegContentAnalyzer } from '../../lib/media/analyze';
 import { LocalFfmpegEncoder } from '../../lib/media/encode';
 import { poolSize } from '../../lib/local/config';
 import { SYNTH_KINDS, synthesizeClip } from '../../lib/media/synth';
+import { ffmpegPath } from '../../lib/media/binaries';
+import { FfprobeProber, inputArgs } from '../../lib/media/probe';
+import { run } from '../../lib/media/process';
 import { SHARED_DIR, printTable, writeResult } from './report';
 
 /** The upload the "default recipe" is planned for: a standard-tier title (regular creator, 10k expected views). */
@@ -68,6 +74,32 @@ async function encodeAsRuntime(uri: string, profile: ContentProfile, outDir: str
   return { wallSec: wallMs / 1000, cpuSec, rungs: `${job.value?.tier}:${ladder.map((r) => `${r.height}${r.codec === 'h264' ? '' : r.codec}/${r.preset}`).join(',')}` };
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/**
+ * What no analysis of this clip can go below, wall seconds (median of 3): `spawn` — the probe (one
+ * ffprobe) and one ffmpeg that opens the file and decodes a single frame (process start, demuxer and
+ * decoder set-up); `decode` — the probe and one ffmpeg that decodes the video stream of the whole
+ * title to nothing, which the analysis of a short title with one keyframe cannot avoid (its windows
+ * are spread over the title and its overview scans all of it).
+ */
+async function floors(path: string, source: ContentProfile['source']): Promise<{ spawnSec: number; decodeSec: number }> {
+  const prober = new FfprobeProber();
+  const time = async (f: () => Promise<unknown>) => {
+    const s = performance.now();
+    await f();
+    return (performance.now() - s) / 1000;
+  };
+  const spawn: number[] = [];
+  const decode: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const probe = await time(() => prober.probe(path));
+    spawn.push(probe + (await time(() => run(ffmpegPath(), ['-nostdin', '-v', 'error', ...inputArgs(path, source), '-frames:v', '1', '-an', '-f', 'null', '-']))));
+    decode.push(probe + (await time(() => run(ffmpegPath(), ['-nostdin', '-v', 'error', ...inputArgs(path, source), '-an', '-f', 'null', '-']))));
+  }
+  return { spawnSec: median(spawn), decodeSec: median(decode) };
+}
+
 export default async function bench(args: string[]): Promise<void> {
   const clipsArg = args.indexOf('--clips');
   const clipsDir = resolve(clipsArg >= 0 && args[clipsArg + 1] ? args[clipsArg + 1]! : (process.env.MARQUEE_CLIPS ?? join(SHARED_DIR, 'clips')));
@@ -104,6 +136,7 @@ export default async function bench(args: string[]): Promise<void> {
     const outDir = mkdtempSync(join(work, 'enc-'));
     const enc = await encodeAsRuntime(input.path, profile, outDir, metadata);
     rmSync(outDir, { recursive: true, force: true });
+    const floor = await floors(input.path, profile.source);
     const c = profile.complexity;
     const key = Object.keys(EXPECTED).find((k) => input.name.replace(/^synth-/, '').startsWith(k));
     const expected = key ? EXPECTED[key]! : '?';
@@ -137,8 +170,24 @@ export default async function bench(args: string[]): Promise<void> {
       encode_s: Number(enc.wallSec.toFixed(2)),
       ratio: Number(ratio.toFixed(3)),
       cpu_ratio: cpuRatio === null ? '-' : Number(cpuRatio.toFixed(3)),
+      floor_spawn: Number((floor.spawnSec / enc.wallSec).toFixed(3)),
+      floor_decode: Number((floor.decodeSec / enc.wallSec).toFixed(3)),
     });
-    detail.push({ clip: input.name, origin: input.origin, profile, encodeWallSec: enc.wallSec, encodeCpuSec: enc.cpuSec, recipe: enc.rungs, ratio, cpuRatio, expectedClass: expected });
+    detail.push({
+      clip: input.name,
+      origin: input.origin,
+      profile,
+      encodeWallSec: enc.wallSec,
+      encodeCpuSec: enc.cpuSec,
+      recipe: enc.rungs,
+      ratio,
+      cpuRatio,
+      expectedClass: expected,
+      floorSpawnSec: floor.spawnSec,
+      floorDecodeSec: floor.decodeSec,
+      floorSpawnRatio: floor.spawnSec / enc.wallSec,
+      floorDecodeRatio: floor.decodeSec / enc.wallSec,
+    });
   }
   rmSync(work, { recursive: true, force: true });
   const loadAfter = loadavg()[0]!;
@@ -152,6 +201,13 @@ export default async function bench(args: string[]): Promise<void> {
   const wrong = rows.filter((r) => typeof r.ok === 'string' && r.ok.startsWith('NO')).map((r) => `${r.clip}: ${r.class} (expected ${String(r.ok).slice(4, -1)})`);
   console.log(`\nmaxAnalysisToEncodeRatio (clips ≥ 5 s): ${maxRatio?.toFixed(4) ?? 'n/a'}  (target ≤ 0.05)`);
   console.log(`  by CPU time (analysis ffmpeg + analyzer process vs encode ffmpeg): ${maxCpuRatio?.toFixed(4) ?? 'n/a'}; shared clips only (wall): ${maxRealRatio?.toFixed(4) ?? 'n/a'}`);
+  const maxOf = (key: string) => (long.length ? Math.max(...long.map((d) => d[key] as number)) : null);
+  const floorSpawn = maxOf('floorSpawnRatio');
+  const floorDecode = maxOf('floorDecodeRatio');
+  console.log(
+    `  floors (clips ≥ 5 s, largest ratio to the encode): probe + ffmpeg start ${floorSpawn?.toFixed(4) ?? 'n/a'}; probe + decoding the whole title ${floorDecode?.toFixed(4) ?? 'n/a'}` +
+      ' — an analysis of a short title with one keyframe cannot go below the second',
+  );
   console.log(`load average (1 min) at start ${loadBefore.toFixed(1)}, at end ${loadAfter.toFixed(1)} on ${availableParallelism()} cores`);
   console.log(`classes not as expected: ${wrong.length ? wrong.join('; ') : 'none'}`);
   writeResult(
@@ -161,6 +217,8 @@ export default async function bench(args: string[]): Promise<void> {
       clipsAtLeast5s: long.length,
       maxAnalysisToEncodeCpuRatio: maxCpuRatio,
       maxAnalysisToEncodeRatioSharedClips: maxRealRatio,
+      maxSpawnFloorRatio: floorSpawn,
+      maxDecodeFloorRatio: floorDecode,
       clips: detail.length,
       medianRatioAtLeast5s: long.length ? long.map((d) => d.ratio as number).sort((a, b) => a - b)[Math.floor(long.length / 2)] : null,
       classesNotAsExpected: wrong,
