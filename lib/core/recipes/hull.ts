@@ -127,7 +127,11 @@ function floorOn(metric: 'vmaf' | 'psnr', format: Exclude<OutputFormat, 'abr'>):
 export interface MeasuredLadderOptions {
   /** Largest rung height (1080p unless UHD/critical). */
   maxHeight?: number;
-  /** Above the tier's target the top rung keeps climbing while a rate doubling still buys this much (VMAF; PSNR ÷ 4). */
+  /**
+   * Above the tier's target the top rung keeps climbing while a rate doubling still buys this much
+   * (VMAF; PSNR ÷ 4; default 1.5). With 3, carphone's top rung stopped at VMAF 95.6 for 135 kbit/s,
+   * under the quality Apple's lowest rung gives the same QCIF title.
+   */
   kneeGainPerDoubling?: number;
   /** Best quality any rung aims at (VMAF; beyond it nobody sees a difference). */
   maxTopVmaf?: number;
@@ -144,7 +148,7 @@ export interface MeasuredLadderOptions {
 export function chooseMeasuredRungs(hull: MeasuredHull, policy: LadderPolicy, opts: MeasuredLadderOptions = {}): HullPoint[] {
   const metric = hullMetric(hull.points);
   const pol = metric === 'vmaf' ? policy : psnrPolicy(policy);
-  const knee = (opts.kneeGainPerDoubling ?? 3) / (metric === 'vmaf' ? 1 : 4);
+  const knee = (opts.kneeGainPerDoubling ?? 1.5) / (metric === 'vmaf' ? 1 : 4);
   const maxTop = metric === 'vmaf' ? (opts.maxTopVmaf ?? 98) : 48;
   const maxHeight = opts.maxHeight ?? Infinity;
   const points = envelopePoints(hull, pol).filter((p) => p.height <= maxHeight && p.vmaf >= floorOn(metric, formatOfHeight(p.height)));

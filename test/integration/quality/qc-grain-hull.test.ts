@@ -63,8 +63,8 @@ describe('hull probe and QC on a grainy title (real trial encodes, PSNR/SSIM)', 
 });
 
 describe('hull probe sampling', () => {
-  it('probes the source height and steps at least 12 % apart down to two octaves, never above the source', () => {
-    expect(probeHeights(720)).toEqual([720, 540, 432, 360, 288, 234, 180]);
+  it('probes the source height and steps at least 12 % apart down to a third of it, never above the source', () => {
+    expect(probeHeights(720)).toEqual([720, 540, 432, 360, 288]);
     expect(probeHeights(272)).toEqual([272, 234, 180, 144]);
     expect(probeHeights(144)).toEqual([144]);
     expect(probeHeights(2160, 1080)[0]).toBe(1080);
