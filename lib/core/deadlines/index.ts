@@ -135,7 +135,8 @@ export function planDeadlineActions(input: DeadlineInput): DeadlinePlan[] {
     const p = poolById.get(r.poolId);
     runningWork += Math.max(0, (r.expectedEndP90 - now) / 1000) * (p?.speed ?? 1);
   }
-  const allFree = pools.map((p) => ({ ...p, free: Math.max(1, p.slots), expectedFreeInSec: 0 }));
+  // A pool scaled to zero slots is not a place the job can run, free or not.
+  const allFree = pools.filter((p) => p.slots > 0).map((p) => ({ ...p, free: p.slots, expectedFreeInSec: 0 }));
   const fastest = [...pools].filter((p) => p.slots > 0).sort((a, b) => b.speed - a.speed)[0];
 
   // Fluid estimate of each queued job's start: running work drains first (half of it on average

@@ -59,6 +59,15 @@ describe('planDeadlineActions', () => {
     expect(plan.qualityCostVmaf).toBe(0);
   });
 
+  it('judges risk at the speed of pools that have slots (a backend scaled to zero is not a fast slot)', () => {
+    const job = planned('z', 'premium', 1800);
+    const e = queueEntryFor({ ...job, deadlineAt: job.prediction!.wallSecP90 * 0.6 * 1000 }, 0);
+    const pools = withGpu(0).map((p) => (p.id === 'batch-gpu' ? { ...p, slots: 0 } : p));
+    const plan = planDeadlineActions({ queued: [e], pools, now: 0, policy }).find((p) => p.jobId === 'z');
+    expect(plan?.steps).toContain('switch-variant');
+    expect(plan?.pinnedPool).not.toBe('batch-gpu');
+  });
+
   it('resolves two high-priority jobs competing for the one fast slot by value, explicitly', () => {
     const a = planned('crit', 'critical', 1800);
     const b = planned('prem', 'premium', 1800);
