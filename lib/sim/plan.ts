@@ -1,6 +1,6 @@
 /** Capacity planning helpers: size a fleet for a workload, run several policies on the same workload. */
 import { DEFAULT_PIPELINE_POLICY, type PipelinePolicy } from '../core/pipeline';
-import { policyByName, type PolicyName, type MarqueeOptions } from '../core/scheduling';
+import { policyByName, type MarqueeOptions, type PolicyName, type PreemptionOptions } from '../core/scheduling';
 import type { Tier } from '../core/types';
 import { buildArchetypes, type Archetype } from './archetypes';
 import { defaultFleet, fleetCapacity, type Fleet } from './fleet';
@@ -62,24 +62,13 @@ export function fastLaneRunner(tiers: readonly Tier[] = ['critical', 'premium'],
   return titleRunner({ shape: 'multi-stage', multiStageTiers: tiers, stageCosts: false, preferRouted: false, chunkToIdle: true, minChunksWhenBusy, policy: FAST_LANE_PIPELINE, name: `chunked-${tiers.join('+')}` });
 }
 
-/**
- * Marquee's work-conserving options: no fast-lane reserve held idle. Lower tiers take a fast slot
- * only when every slow slot is busy (overflow), so at peak every slot works; premium latency comes
- * from rank, the fast slots being theirs first, and chunk parallelism (`fastLaneRunner`) when the
- * fast pools are full of overflow work. Within a tier, long titles rank up to 15 min later
- * (0.25 s per second of P90 work) so a burst of long titles does not hold up short ones.
- */
-export const WORK_CONSERVING_MARQUEE: Partial<MarqueeOptions> = { fastReserveShare: 0, fastPoolsOverflowOnly: true, sizeOffsetMsPerWorkSec: 250, sizeOffsetCapMinutes: 15, maxWaitForFasterSec: 300 };
-
-/** Bounded preemption as the benches run it (the fast lane may take a fast slot from young overflow work). */
-export { DEFAULT_PREEMPTION as FAST_LANE_PREEMPTION } from '../core/scheduling';
-
-/** Run each policy on the same workload, fleet, faults and seed (optionally with its own runner). */
-export function comparePolicies(base: Omit<SimConfig, 'policy'>, names: readonly PolicyName[], marquee: Partial<MarqueeOptions> = {}, runnerFor: (name: PolicyName) => JobRunner | undefined = () => undefined): SimResult[] {
+/** Run each policy on the same workload, fleet, faults and seed (optionally with its own runner and preemption). */
+export function comparePolicies(base: Omit<SimConfig, 'policy'>, names: readonly PolicyName[], marquee: Partial<MarqueeOptions> = {}, runnerFor: (name: PolicyName) => JobRunner | undefined = () => undefined, preemptionFor: (name: PolicyName) => PreemptionOptions | undefined = () => undefined): SimResult[] {
   const archetypes = base.archetypes ?? buildArchetypes();
   return names.map((name) => {
     const runner = runnerFor(name) ?? base.runner;
-    return simulate({ ...base, archetypes, policy: policyByName(name, marquee), ...(runner ? { runner } : {}) });
+    const preemption = preemptionFor(name) ?? base.preemption;
+    return simulate({ ...base, archetypes, policy: policyByName(name, marquee), ...(runner ? { runner } : {}), ...(preemption ? { preemption } : {}) });
   });
 }
 

@@ -24,10 +24,10 @@
  * earlier assumed 0.02 s per rendition-second instead of the measured full-frame QC.
  */
 import { ASSUMED_PIPELINE_COSTS, DEFAULT_PIPELINE_POLICY, MEASURED_PIPELINE_COSTS, type PipelinePolicy } from '../../lib/core/pipeline';
-import { marqueePolicy } from '../../lib/core/scheduling';
+import { marqueePolicy, WORK_CONSERVING_MARQUEE } from '../../lib/core/scheduling';
 import { buildArchetypes, type Archetype } from '../../lib/sim/archetypes';
 import type { Fleet } from '../../lib/sim/fleet';
-import { meanWorkPerUpload, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
+import { meanWorkPerUpload } from '../../lib/sim/plan';
 import { DEFAULT_DEVICE_SPEEDS, titleRunner, type JobRunner } from '../../lib/sim/runner';
 import { defaultFaults, simulate, type PublishedJob, type SimResult } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, type Upload } from '../../lib/sim/workload';

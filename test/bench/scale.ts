@@ -5,10 +5,10 @@
  * reference work completed per slot-hour relative to the 10-slot run. Then the wall-clock cost of
  * simulating one day of 1,000,000 uploads on a fleet sized for it (peak offered load = capacity).
  */
-import { DEFAULT_PREEMPTION, EXPRESS_LANE, marqueePolicy, policyByName, type PolicyName } from '../../lib/core/scheduling';
+import { DEFAULT_PREEMPTION, marqueePolicy, policyByName, type PolicyName } from '../../lib/core/scheduling';
 import { buildArchetypes } from '../../lib/sim/archetypes';
 import { defaultFleet, fleetCapacity, fleetSlots } from '../../lib/sim/fleet';
-import { fastLaneRunner, fleetForPeakLoad, meanWorkPerUpload, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
+import { fastLaneRunner, fleetForPeakLoad, meanWorkPerUpload } from '../../lib/sim/plan';
 import { defaultFaults, simulate } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD } from '../../lib/sim/workload';
 import { printTable, writeResult } from './report';
@@ -22,9 +22,9 @@ export default async function scale(args: string[]): Promise<void> {
   const sizes = (opt(args, 'sizes') ?? '10,100,1000,10000').split(',').map(Number);
   const dayUploads = Number(opt(args, 'day-uploads') ?? 1_000_000);
   const policyName = (opt(args, 'policy') ?? 'marquee') as PolicyName;
-  // Marquee as the schedule bench runs it: work-conserving options, the express GPU slots, chunked
-  // critical/premium titles and bounded preemption.
-  const policy = () => (policyName === 'marquee' ? marqueePolicy({ ...WORK_CONSERVING_MARQUEE, ...EXPRESS_LANE }) : policyByName(policyName));
+  // Marquee as the schedule bench runs it: the shipped options (work-conserving, express GPU
+  // slots), chunked critical/premium titles and bounded preemption.
+  const policy = () => (policyName === 'marquee' ? marqueePolicy() : policyByName(policyName));
   const runner = policyName === 'marquee' ? fastLaneRunner() : undefined;
   const preemption = policyName === 'marquee' ? { preemption: DEFAULT_PREEMPTION } : {};
   const archetypes = buildArchetypes();

@@ -6,8 +6,8 @@
  * ladder is the cost reference.
  */
 import { buildArchetypes } from '../../lib/sim/archetypes';
-import { DEFAULT_PREEMPTION, EXPRESS_LANE, marqueePolicy, type PreemptionOptions } from '../../lib/core/scheduling';
-import { comparePolicies, fastLaneRunner, fleetForPeakLoad, resultRows, tierRows, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
+import { DEFAULT_PREEMPTION, marqueePolicy, NO_EXPRESS_LANE, RESERVE_MARQUEE, type PreemptionOptions } from '../../lib/core/scheduling';
+import { comparePolicies, fastLaneRunner, fleetForPeakLoad, resultRows, tierRows } from '../../lib/sim/plan';
 import { defaultFaults, simulate } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, seasonDrop } from '../../lib/sim/workload';
 import type { SimResult } from '../../lib/sim/simulator';
@@ -55,11 +55,11 @@ export default async function schedule(args: string[]): Promise<void> {
   // when the slow pool is full) with an express GPU slot for short work, critical/premium titles
   // as chunked task graphs, and bounded preemption of young overflow work on fast pools (≤ 3 min
   // of work lost, once per job, no attempt charged) when a premium task is about to start on a
-  // slow slot or has waited past its per-content-minute budget.
-  const shipped = { ...WORK_CONSERVING_MARQUEE, ...EXPRESS_LANE };
+  // slow slot or has waited past its per-content-minute budget. `marqueePolicy()` and
+  // `DEFAULT_PREEMPTION` are the configuration the AWS dispatch step and the local runtime ship.
   const results = [
-    ...comparePolicies(base, ['fifo', 'strict-tier', 'edf'], WORK_CONSERVING_MARQUEE),
-    simulate({ ...base, policy: marqueePolicy(shipped), runner: fastLaneRunner(), preemption: DEFAULT_PREEMPTION }),
+    ...comparePolicies(base, ['fifo', 'strict-tier', 'edf']),
+    simulate({ ...base, policy: marqueePolicy(), runner: fastLaneRunner(), preemption: DEFAULT_PREEMPTION }),
   ];
   const marquee = results.find((r) => r.policy === 'marquee')!;
   // Ablations on the same workload: the previous design (30% of fast pools held for the fast
@@ -67,12 +67,15 @@ export default async function schedule(args: string[]): Promise<void> {
   // configuration without each of its latency mechanisms.
   const fastSlotOnly: PreemptionOptions = { ...DEFAULT_PREEMPTION, waitSecPerContentMin: undefined };
   const ablations = [
-    { ...simulate({ ...base, policy: marqueePolicy() }), policy: 'marquee-reserve30-monolithic' },
-    { ...simulate({ ...base, policy: marqueePolicy(WORK_CONSERVING_MARQUEE) }), policy: 'marquee-overflow-monolithic' },
-    { ...simulate({ ...base, policy: marqueePolicy(shipped), runner: fastLaneRunner() }), policy: 'marquee-no-preemption' },
-    { ...simulate({ ...base, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner(), preemption: DEFAULT_PREEMPTION }), policy: 'marquee-no-express' },
-    { ...simulate({ ...base, policy: marqueePolicy(shipped), runner: fastLaneRunner(), preemption: fastSlotOnly }), policy: 'marquee-no-waiting-preemption' },
-    { ...simulate({ ...base, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner(), preemption: fastSlotOnly }), policy: 'marquee-previous' },
+    { ...simulate({ ...base, policy: marqueePolicy(RESERVE_MARQUEE) }), policy: 'marquee-reserve30-monolithic' },
+    { ...simulate({ ...base, policy: marqueePolicy(NO_EXPRESS_LANE) }), policy: 'marquee-overflow-monolithic' },
+    { ...simulate({ ...base, policy: marqueePolicy(), runner: fastLaneRunner() }), policy: 'marquee-no-preemption' },
+    { ...simulate({ ...base, policy: marqueePolicy(NO_EXPRESS_LANE), runner: fastLaneRunner(), preemption: DEFAULT_PREEMPTION }), policy: 'marquee-no-express' },
+    { ...simulate({ ...base, policy: marqueePolicy(), runner: fastLaneRunner(), preemption: fastSlotOnly }), policy: 'marquee-no-waiting-preemption' },
+    { ...simulate({ ...base, policy: marqueePolicy(NO_EXPRESS_LANE), runner: fastLaneRunner(), preemption: fastSlotOnly }), policy: 'marquee-previous' },
+    // What the AWS dispatch step runs: the shipped policy and preemption on whole titles (MediaConvert
+    // and the Batch worker take a title, not chunks).
+    { ...simulate({ ...base, policy: marqueePolicy(), preemption: DEFAULT_PREEMPTION }), policy: 'marquee-monolithic' },
   ];
   const busySlotHours = marquee.metrics.utilisation * fleet.pools.reduce((a, p) => a + p.slots, 0) * 24 * days;
   console.log(`marquee: ${marquee.metrics.preemptions} preemptions, ${(marquee.metrics.preemptedSec / 3600).toFixed(1)} slot-hours of work thrown away (${((marquee.metrics.preemptedSec / 3600 / busySlotHours) * 100).toFixed(2)}% of busy slot time)`);

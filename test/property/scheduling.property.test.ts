@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planJob } from '../../lib/core/plan';
-import { agingOffsetMs, baseTier, DEFAULT_PREEMPTION, marqueePolicy, queueEntryFor, rankQueue, schedule, type BackendPool, type MarqueeOptions } from '../../lib/core/scheduling';
+import { agingOffsetMs, baseTier, DEFAULT_MARQUEE_OPTIONS, DEFAULT_PREEMPTION, marqueePolicy, RESERVE_MARQUEE, queueEntryFor, rankQueue, schedule, type BackendPool, type MarqueeOptions } from '../../lib/core/scheduling';
 import { TIERS, tierRank, type BusinessMetadata } from '../../lib/core/types';
 import { buildArchetypes } from '../../lib/sim/archetypes';
 import { defaultFleet } from '../../lib/sim/fleet';
-import { fastLaneRunner, WORK_CONSERVING_MARQUEE } from '../../lib/sim/plan';
+import { fastLaneRunner } from '../../lib/sim/plan';
 import { DEFAULT_DEVICE_SPEEDS, titleRunner, type JobRunner } from '../../lib/sim/runner';
 import { NO_FAULTS, simulate } from '../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, type Upload } from '../../lib/sim/workload';
@@ -17,8 +17,8 @@ const archetypes = buildArchetypes();
 
 describe('scheduler properties', () => {
   it.each([
-    ['default', {}, 0],
-    ['work-conserving (size offset: the bound loosens by its cap)', WORK_CONSERVING_MARQUEE, (WORK_CONSERVING_MARQUEE.sizeOffsetCapMinutes ?? 0) * MIN],
+    ['no size offset (RESERVE_MARQUEE)', RESERVE_MARQUEE, 0],
+    ['shipped (size offset: the bound loosens by its cap)', {}, (DEFAULT_MARQUEE_OPTIONS.sizeOffsetCapMinutes ?? 0) * MIN],
   ] as [string, Partial<MarqueeOptions>, number][])('a higher tier never waits behind a lower one beyond the aging bound (urgency lifts at most one tier) — %s', (_name, options, slack) => {
     const policy = marqueePolicy(options);
     const arbJob = fc.record({
@@ -56,8 +56,8 @@ describe('scheduler properties', () => {
 
   const runners: [string, JobRunner | undefined, Partial<MarqueeOptions>][] = [
     ['monolithic', undefined, {}],
-    ['chunked fast lane, work-conserving, bounded preemption', fastLaneRunner(), WORK_CONSERVING_MARQUEE],
-    ['multi-stage pipeline on a mixed fleet', titleRunner({ shape: 'multi-stage', devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true }), WORK_CONSERVING_MARQUEE],
+    ['chunked fast lane, shipped options, bounded preemption', fastLaneRunner(), {}],
+    ['multi-stage pipeline on a mixed fleet', titleRunner({ shape: 'multi-stage', devices: DEFAULT_DEVICE_SPEEDS, stageCosts: true }), {}],
   ];
   it.each(runners)('under any interleaving of arrivals, completions, crashes and bumps no job is lost or duplicated and every job ends terminal — %s', (_name, runner, options) => {
     const arbUpload = fc.record({

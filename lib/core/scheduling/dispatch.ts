@@ -36,8 +36,8 @@ export interface ScheduleOptions {
   /**
    * Work-conserving: slots still free after the walk go to the jobs that chose to wait for a
    * busy faster pool, in rank order, rather than idle (a premium chunk starts on a CPU worker now
-   * instead of waiting for a GPU while the CPU sits idle). Default off (the cloud dispatcher's
-   * behaviour).
+   * instead of waiting for a GPU while the CPU sits idle). Default on (what the AWS dispatch step
+   * and the simulator run); `false` lets a fast-lane job wait for a busy faster pool while others idle.
    */
   workConserving?: boolean;
 }
@@ -116,7 +116,7 @@ export function schedule(ordered: Iterable<QueueEntry>, pools: readonly BackendP
     if (choice) take(entry, choice);
     else skipped.push(entry);
   }
-  if (options.workConserving && freeTotal > 0 && skipped.length > 0) {
+  if ((options.workConserving ?? true) && freeTotal > 0 && skipped.length > 0) {
     const waited = skipped.splice(0);
     for (const entry of waited) {
       // Only free pools are offered: nothing to wait for.

@@ -148,16 +148,53 @@ export interface MarqueeOptions {
   deadlineMarginSec: number;
 }
 
+/**
+ * Marquee's work-conserving options: no fast-lane reserve held idle. Lower tiers take a fast slot
+ * only when every slot of the slowest pool they can run on is busy (overflow), so at peak every
+ * slot works; premium latency comes from rank, the fast slots being theirs first, and (in the
+ * simulator's pipeline runner) chunk parallelism. Within a tier, long titles rank up to 15 min
+ * later (0.25 s per second of P90 work) so a burst of long titles does not hold up short ones.
+ */
+export const WORK_CONSERVING_MARQUEE: Partial<MarqueeOptions> = { fastReserveShare: 0, fastPoolsOverflowOnly: true, sizeOffsetMsPerWorkSec: 250, sizeOffsetCapMinutes: 15, maxWaitForFasterSec: 300 };
+
+/**
+ * The express lane: ⌈15 %⌉ of each GPU pool's slots (1 of the schedule bench's 6 GPU slots, 2 of
+ * the AWS default's 8; never a pool's last general slot) take only work that frees them within 300 s — the
+ * fast lane's wait bound (`maxWaitForFasterSec` of the work-conserving options), so a short
+ * premium title waiting for one waits no longer than it would wait for any faster pool.
+ */
+export const EXPRESS_LANE: Partial<MarqueeOptions> = { expressShare: { 'batch-gpu': 0.15 }, expressMaxRunSec: 300 };
+
+/**
+ * The shipped Marquee configuration — what `marqueePolicy()` runs and what the AWS dispatch step,
+ * the deadline watch, the local runtime, `marquee simulate` and the schedule/scale benches all
+ * use: value priority with bounded aging, the work-conserving fast lane
+ * (`WORK_CONSERVING_MARQUEE`) and the express GPU slot (`EXPRESS_LANE`). Pair it with
+ * `DEFAULT_PREEMPTION` and `schedule`'s default (work-conserving) walk.
+ */
 export const DEFAULT_MARQUEE_OPTIONS: MarqueeOptions = {
   valuePolicy: DEFAULT_VALUE_POLICY,
   urgencyLeadMinutes: 20,
   fastLaneTiers: ['critical', 'premium'],
-  fastReserveShare: 0.3,
+  fastReserveShare: 0,
   reserveLendTiers: ['bulk'],
-  maxWaitForFasterSec: 120,
+  maxWaitForFasterSec: 300,
   mediaConvertTier: { critical: 'professional', premium: 'professional', standard: 'basic', bulk: 'basic' },
   deadlineMarginSec: 300,
+  ...WORK_CONSERVING_MARQUEE,
+  ...EXPRESS_LANE,
 };
+
+/**
+ * The earlier design, kept as a bench ablation (`marquee-reserve30-monolithic`, `simulate
+ * --classic`): 30 % of each fast pool held for the fast lane (bulk may borrow it for work that
+ * frees it within 120 s), lower tiers on the cheapest pool that meets the deadline, a 120 s wait
+ * for a busy faster pool, no size offset, no express slot.
+ */
+export const RESERVE_MARQUEE: Partial<MarqueeOptions> = { fastReserveShare: 0.3, fastPoolsOverflowOnly: false, maxWaitForFasterSec: 120, sizeOffsetMsPerWorkSec: 0, sizeOffsetCapMinutes: 0, expressShare: {} };
+
+/** Shipped options without the express slot (bench ablation `marquee-no-express`). */
+export const NO_EXPRESS_LANE: Partial<MarqueeOptions> = { expressShare: {} };
 
 /**
  * Marquee: value priority with bounded aging, deadline urgency and emergency bumps folded into one
@@ -170,8 +207,9 @@ export const DEFAULT_MARQUEE_OPTIONS: MarqueeOptions = {
  *
  * Backend: the fast lane (critical, premium, emergency, urgent or boosted jobs) takes the pool
  * that finishes it first — waiting up to `maxWaitForFasterSec` for a busy faster one. Everything
- * else takes the cheapest pool that still meets its deadline, leaving `fastReserveShare` of each
- * fast pool to the fast lane.
+ * else takes the cheapest pool that still meets its deadline; with the shipped options
+ * (`DEFAULT_MARQUEE_OPTIONS`) only the slowest pool it can run on unless that one is full
+ * (overflow), with `RESERVE_MARQUEE` leaving `fastReserveShare` of each fast pool to the fast lane.
  */
 export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerPolicy {
   const o: MarqueeOptions = { ...DEFAULT_MARQUEE_OPTIONS, ...options };
@@ -191,9 +229,11 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
     const r = reason(e);
     return r !== 'priority' || o.fastLaneTiers.includes(baseTier(e.job));
   };
+  // A pool keeps at least one general slot: a 1-slot GPU pool (a small AWS CAPACITY) all express
+  // would never run a long title.
   const expressOf = (pool: BackendPool) => {
     const share = o.expressShare?.[pool.backend];
-    return share ? Math.ceil(pool.slots * share) : 0;
+    return share ? Math.min(Math.ceil(pool.slots * share), pool.slots - 1) : 0;
   };
   const expressMax = o.expressMaxRunSec ?? Infinity;
   /** Work too long for the pool's express slots, when only those are free (or none is). */
@@ -269,14 +309,6 @@ export function marqueePolicy(options: Partial<MarqueeOptions> = {}): SchedulerP
     admissionControl: true,
   };
 }
-
-/**
- * The express lane as the benches run it: ⌈15 %⌉ of each GPU pool's slots (1 of the schedule
- * bench's 6) take only work that frees them within 300 s — the fast lane's wait bound
- * (`maxWaitForFasterSec` of the work-conserving options), so a short premium title waiting for
- * one waits no longer than it would wait for any faster pool.
- */
-export const EXPRESS_LANE: Partial<MarqueeOptions> = { expressShare: { 'batch-gpu': 0.15 }, expressMaxRunSec: 300 };
 
 /** The policies the simulator and benchmarks compare, by name. */
 export const POLICY_NAMES = ['fifo', 'strict-tier', 'edf', 'marquee'] as const;

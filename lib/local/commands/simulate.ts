@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { POLICY_NAMES, type PolicyName } from '../../core/scheduling';
+import { DEFAULT_PREEMPTION, POLICY_NAMES, RESERVE_MARQUEE, type PolicyName } from '../../core/scheduling';
 import { buildArchetypes } from '../../sim/archetypes';
 import { defaultFleet, parseFleet } from '../../sim/fleet';
-import { comparePolicies, fastLaneRunner, fleetForPeakLoad, resultRows, tierRows, WORK_CONSERVING_MARQUEE } from '../../sim/plan';
+import { comparePolicies, fastLaneRunner, fleetForPeakLoad, resultRows, tierRows } from '../../sim/plan';
 import { defaultFaults, NO_FAULTS } from '../../sim/simulator';
 import { DEFAULT_WORKLOAD, seasonDrop } from '../../sim/workload';
 
@@ -46,7 +46,7 @@ export function registerSimulate(program: Command): void {
     .option('--faults <set>', 'none | default (1% crashes, stuck encodes, spot interruptions, a node loss)', 'default')
     .option('--season-drop <hour>', 'a season drop (40 × 45-min premium episodes) at this hour of the simulation')
     .option('--compare', 'run fifo, strict-tier, edf and marquee on the same workload')
-    .option('--classic', 'marquee as before the work-conserving change: 30% fast-pool reserve, whole titles')
+    .option('--classic', 'marquee as before the work-conserving change: 30% fast-pool reserve, whole titles, no preemption')
     .option('--json', 'print the metrics as JSON')
     .action((raw: Record<string, unknown>) => {
       const o = Options.parse(raw);
@@ -56,8 +56,10 @@ export function registerSimulate(program: Command): void {
       const faults = o.faults === 'none' ? NO_FAULTS : defaultFaults(fleet);
       const names: PolicyName[] = o.compare ? [...POLICY_NAMES] : [o.policy];
       console.log(`fleet: ${fleet.pools.map((p) => `${p.id}=${p.slots}`).join(', ')} · ${o.days} day(s) × ${o.uploads} uploads/day · seed ${o.seed} · faults ${o.faults}`);
-      // Marquee as the schedule bench runs it: work-conserving options and chunked critical/premium titles.
-      const results = o.classic ? comparePolicies({ workload, fleet, faults, archetypes }, names) : comparePolicies({ workload, fleet, faults, archetypes }, names, WORK_CONSERVING_MARQUEE, (n) => (n === 'marquee' ? fastLaneRunner() : undefined));
+      // Marquee as the schedule bench runs it and the dispatchers ship it: the default options
+      // (work-conserving, express GPU slot), bounded preemption and chunked critical/premium titles.
+      const base = { workload, fleet, faults, archetypes };
+      const results = o.classic ? comparePolicies(base, names, RESERVE_MARQUEE) : comparePolicies(base, names, {}, (n) => (n === 'marquee' ? fastLaneRunner() : undefined), (n) => (n === 'marquee' ? DEFAULT_PREEMPTION : undefined));
       if (o.json) {
         console.log(JSON.stringify(results.map((r) => ({ policy: r.policy, metrics: r.metrics, wallSeconds: r.wallSeconds })), null, 2));
         return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choosePreemption, DEFAULT_PREEMPTION, EXPRESS_LANE, marqueePolicy, queueEntryFor, schedule, waitingPreemptionAt, type BackendPool, type QueueEntry, type RunningSlot } from '../../../lib/core/scheduling';
+import { choosePreemption, DEFAULT_MARQUEE_OPTIONS, DEFAULT_PREEMPTION, EXPRESS_LANE, marqueePolicy, NO_EXPRESS_LANE, queueEntryFor, schedule, waitingPreemptionAt, type BackendPool, type QueueEntry, type RunningSlot } from '../../../lib/core/scheduling';
 import type { Job, Tier } from '../../../lib/core/types';
 import { aPlannedJob } from '../../helpers/factories';
 
@@ -7,7 +7,8 @@ const planned = (id: string, tier: Tier, durationSec = 60): Job => aPlannedJob(i
 const entry = (job: Job, extra: Partial<QueueEntry> = {}): QueueEntry => queueEntryFor(job, job.createdAt, extra);
 const gpu = (free: number, slots = 6): BackendPool => ({ id: 'batch-gpu', backend: 'batch-gpu', slots, free, speed: 4, pricing: { kind: 'batch', instance: 'g4dn.xlarge', slotsPerInstance: 1, spot: true }, expectedFreeInSec: free > 0 ? 0 : 60 });
 const cpu = (free: number): BackendPool => ({ id: 'batch-cpu', backend: 'batch-cpu', slots: 40, free, speed: 1, pricing: { kind: 'batch', instance: 'c6i.4xlarge', slotsPerInstance: 1, spot: true } });
-const express = marqueePolicy({ fastReserveShare: 0, fastPoolsOverflowOnly: true, maxWaitForFasterSec: 300, ...EXPRESS_LANE });
+/** The shipped policy: work-conserving options plus the express lane. */
+const express = marqueePolicy();
 const MAX_RUN = EXPRESS_LANE.expressMaxRunSec!;
 
 describe('express GPU slots', () => {
@@ -30,6 +31,17 @@ describe('express GPU slots', () => {
     expect(schedule([long], [cpu(0), gpu(2)], 0, express).dispatched.map((d) => d.pool.id)).toEqual(['batch-gpu']);
   });
 
+  it('ships the express lane in the default options', () => {
+    expect(DEFAULT_MARQUEE_OPTIONS).toMatchObject(EXPRESS_LANE);
+  });
+
+  it("never makes a pool's last general slot express (a 1-slot GPU pool takes long work; the AWS default's 8 keep 2 express)", () => {
+    const long = entry(planned('long', 'standard', 2700), longOnGpu);
+    expect(schedule([long], [cpu(0), gpu(1, 1)], 0, express).dispatched.map((d) => d.pool.id)).toEqual(['batch-gpu']);
+    expect(schedule([long], [cpu(0), gpu(2, 8)], 0, express).dispatched).toEqual([]);
+    expect(schedule([long], [cpu(0), gpu(3, 8)], 0, express).dispatched.map((d) => d.pool.id)).toEqual(['batch-gpu']);
+  });
+
   it('sizes the express slots with the pool (⌈share × slots⌉) and exempts critical work', () => {
     const long = entry(planned('long', 'standard', 2700), longOnGpu);
     const bigGpu = gpu(2, 12);
@@ -47,7 +59,7 @@ describe('express GPU slots', () => {
 
   it('changes nothing when no express share is configured', () => {
     const long = entry(planned('long', 'premium', 2700), longOnGpu);
-    const plain = marqueePolicy({ fastReserveShare: 0, fastPoolsOverflowOnly: true, maxWaitForFasterSec: 300 });
+    const plain = marqueePolicy(NO_EXPRESS_LANE);
     expect(schedule([long], [cpu(3), gpu(1)], 0, plain).dispatched.map((d) => d.pool.id)).toEqual(['batch-gpu']);
   });
 });

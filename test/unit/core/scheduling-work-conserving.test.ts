@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planDeadlineActions } from '../../../lib/core/deadlines';
-import { choosePreemption, DEFAULT_PREEMPTION, marqueePolicy, queueEntryFor, schedule, speedOn, type BackendPool, type QueueEntry, type RunningSlot } from '../../../lib/core/scheduling';
+import { choosePreemption, DEFAULT_PREEMPTION, marqueePolicy, RESERVE_MARQUEE, queueEntryFor, schedule, speedOn, type BackendPool, type QueueEntry, type RunningSlot } from '../../../lib/core/scheduling';
 import type { Job, Tier } from '../../../lib/core/types';
 import { aPlannedJob } from '../../helpers/factories';
 
@@ -42,11 +42,11 @@ describe('entries that name their backends and speeds (pipeline tasks)', () => {
 });
 
 describe('work-conserving fast lane', () => {
-  it('hands a slot left idle after the walk to a premium job that chose to wait for a faster pool', () => {
+  it('hands a slot left idle after the walk to a premium job that chose to wait for a faster pool (by default)', () => {
     const prem = entry(planned('p', 'premium'));
-    const waiting = schedule([prem], [cpu(1), gpu(0, 30)], 0, marqueePolicy());
+    const waiting = schedule([prem], [cpu(1), gpu(0, 30)], 0, marqueePolicy(), { workConserving: false });
     expect(waiting.dispatched).toEqual([]);
-    const conserving = schedule([prem], [cpu(1), gpu(0, 30)], 0, marqueePolicy(), { workConserving: true });
+    const conserving = schedule([prem], [cpu(1), gpu(0, 30)], 0, marqueePolicy());
     expect(conserving.dispatched.map((d) => d.pool.id)).toEqual(['batch-cpu']);
   });
 
@@ -57,12 +57,12 @@ describe('work-conserving fast lane', () => {
   });
 
   it('lets standard work overflow onto fast pools only when no slow slot is free', () => {
-    const policy = marqueePolicy({ fastReserveShare: 0, fastPoolsOverflowOnly: true });
+    const policy = marqueePolicy();
     const std = entry(planned('s', 'standard'));
     expect(policy.choosePool(std, [cpu(1), gpu(4)], 0)?.pool.id).toBe('batch-cpu');
     expect(policy.choosePool(std, [cpu(0), gpu(4)], 0)?.pool.id).toBe('batch-gpu');
     // The old idle reserve would have refused the last GPU slots.
-    expect(marqueePolicy().choosePool(std, [cpu(0), gpu(1)], 0)).toBeNull();
+    expect(marqueePolicy(RESERVE_MARQUEE).choosePool(std, [cpu(0), gpu(1)], 0)).toBeNull();
   });
 
   it('ranks a long title of a tier behind a short one queued a little later, within the cap', () => {

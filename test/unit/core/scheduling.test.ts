@@ -6,6 +6,7 @@ import {
   fifoPolicy,
   marqueePolicy,
   policyByName,
+  RESERVE_MARQUEE,
   queueEntryFor,
   rankQueue,
   schedule,
@@ -39,6 +40,8 @@ describe('tiers as the factories score them', () => {
 
 describe('marquee rank', () => {
   const policy = marqueePolicy();
+  /** The earlier reserve design: lower tiers on the cheapest pool, a share of fast slots held back. */
+  const reserve = marqueePolicy(RESERVE_MARQUEE);
 
   it('runs a fresh premium job before a standard job that arrived earlier', () => {
     const std = entry(planned('s', 'standard', 0), 0);
@@ -72,24 +75,31 @@ describe('marquee rank', () => {
     expect(policy.reason(e)).toBe('emergency');
   });
 
-  it('sends premium work to the fastest pool and standard to the cheapest that meets its deadline', () => {
+  it('sends premium work to the fastest pool and standard to the slowest pool while it has a free slot', () => {
     const prem = entry(planned('p', 'premium'));
     const std = entry(planned('s', 'standard'));
     expect(policy.choosePool(prem, pools(), 0)?.pool.id).toBe('batch-gpu');
-    const choice = policy.choosePool(std, pools(), 0)!;
-    const costs = pools().map((p) => policy.choosePool(std, [p], 0)?.costUsd ?? Infinity);
+    expect(policy.choosePool(std, pools(), 0)?.pool.id).toBe('batch-cpu');
+    expect(policy.choosePool(std, pools({ 'batch-cpu': 0 }), 0)?.pool.id).not.toBe('batch-cpu');
+  });
+
+  it('with the reserve design, sends standard work to the cheapest pool that meets its deadline', () => {
+    const std = entry(planned('s', 'standard'));
+    const choice = reserve.choosePool(std, pools(), 0)!;
+    const costs = pools().map((p) => reserve.choosePool(std, [p], 0)?.costUsd ?? Infinity);
     expect(choice.costUsd).toBe(Math.min(...costs));
   });
 
-  it('keeps a share of the fast pool for the fast lane, lending it only to work that frees it quickly', () => {
+  it('with the reserve design, keeps a share of the fast pool for the fast lane, lending it only to work that frees it quickly', () => {
     const long = entry(planned('s', 'standard', 0, 3600));
-    expect(policy.choosePool(long, pools({ 'batch-gpu': 1 }), 0)?.pool.id).not.toBe('batch-gpu');
+    expect(reserve.choosePool(long, pools({ 'batch-gpu': 1 }), 0)?.pool.id).not.toBe('batch-gpu');
     const short = entry(planned('t', 'bulk', 0, 20));
-    expect(policy.choosePool(short, pools({ 'batch-gpu': 1 }), 0)?.pool.id).toBe('batch-gpu');
+    expect(reserve.choosePool(short, pools({ 'batch-gpu': 1 }), 0)?.pool.id).toBe('batch-gpu');
   });
 
   it('lets a premium job wait briefly for a busy fast pool instead of a slow slot', () => {
-    const prem = entry(planned('p', 'premium', 0, 600));
+    // A short title: a long one may not wait for a busy GPU whose next free slot is the express one.
+    const prem = entry(planned('p', 'premium', 0, 60));
     const busyGpu = pools({ 'batch-gpu': 0, mediaconvert: 0 }).map((p) => (p.id === 'batch-gpu' ? { ...p, expectedFreeInSec: 10 } : p));
     expect(policy.choosePool(prem, busyGpu, 0)).toBeNull();
   });
@@ -144,10 +154,10 @@ describe('schedule', () => {
 
   it('returns the jobs that chose to wait so a heap caller can put them back', () => {
     const policy = marqueePolicy();
-    const prem = entry(planned('p', 'premium', 0, 600));
+    const prem = entry(planned('p', 'premium', 0, 60));
     const std = entry(planned('s', 'standard', 0, 60));
     const ps = pools({ 'batch-gpu': 0, mediaconvert: 0, 'batch-cpu': 1 }).map((p) => (p.id === 'batch-gpu' ? { ...p, expectedFreeInSec: 5 } : p));
-    const r = schedule([prem, std], ps, 0, policy);
+    const r = schedule([prem, std], ps, 0, policy, { workConserving: false });
     expect(r.skipped.map((e) => e.job.id)).toEqual(['p']);
     expect(r.dispatched.map((d) => d.entry.job.id)).toEqual(['s']);
   });

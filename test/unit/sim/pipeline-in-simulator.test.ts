@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PREEMPTION, marqueePolicy } from '../../../lib/core/scheduling';
 import { buildArchetypes } from '../../../lib/sim/archetypes';
 import type { Fleet } from '../../../lib/sim/fleet';
-import { fastLaneRunner, WORK_CONSERVING_MARQUEE } from '../../../lib/sim/plan';
+import { fastLaneRunner } from '../../../lib/sim/plan';
 import { criticalPathWork, DEFAULT_DEVICE_SPEEDS, monolithicRunner, titleRunner, type PlanContext } from '../../../lib/sim/runner';
 import { NO_FAULTS, simulate, type PublishedJob } from '../../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, type Upload } from '../../../lib/sim/workload';
@@ -117,7 +117,7 @@ describe('the multi-stage pipeline inside the simulator', () => {
     const extra = [premium4k(900_000, 3600_000, 2400)];
     const run = (r = runner) => {
       const published: PublishedJob[] = [];
-      const res = simulate({ workload, fleet: mixedFleet(12, 3), policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: r, archetypes, faults: NO_FAULTS, extraUploads: extra, keepJobs: true, onPublished: (j) => published.push(j) });
+      const res = simulate({ workload, fleet: mixedFleet(12, 3), policy: marqueePolicy(), runner: r, archetypes, faults: NO_FAULTS, extraUploads: extra, keepJobs: true, onPublished: (j) => published.push(j) });
       return { res, latency: published.find((j) => j.id === 'u900000')!.finishedAt - 3600_000 };
     };
     const multi = run();
@@ -134,7 +134,7 @@ describe('the multi-stage pipeline inside the simulator', () => {
   });
 
   it('retries a crashed chunk alone and keeps the title encoding', () => {
-    const res = simulate({ workload: { ...workload, uploadsPerDay: 0 }, fleet: mixedFleet(8, 2), policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner, archetypes, faults: { ...NO_FAULTS, crashRate: 0.05 }, extraUploads: [premium4k(1, 0, 1800)], keepJobs: true });
+    const res = simulate({ workload: { ...workload, uploadsPerDay: 0 }, fleet: mixedFleet(8, 2), policy: marqueePolicy(), runner, archetypes, faults: { ...NO_FAULTS, crashRate: 0.05 }, extraUploads: [premium4k(1, 0, 1800)], keepJobs: true });
     const job = res.jobs![0]!;
     expect(job.status).toBe('PUBLISHED');
     const retries = job.history.filter((h) => h.to === 'RETRYING');
@@ -148,7 +148,7 @@ describe('bounded preemption in the simulator', () => {
   it('moves young standard overflow off a GPU for a premium title, requeues it, and loses no job', () => {
     const workload = { ...DEFAULT_WORKLOAD, uploadsPerDay: 6000, days: 0.25, seed: 3, diurnalAmplitude: 0 };
     const fleet = mixedFleet(6, 2);
-    const res = simulate({ workload, fleet, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner(), archetypes, faults: NO_FAULTS, keepJobs: true, preemption: DEFAULT_PREEMPTION, drainHours: 48 });
+    const res = simulate({ workload, fleet, policy: marqueePolicy(), runner: fastLaneRunner(), archetypes, faults: NO_FAULTS, keepJobs: true, preemption: DEFAULT_PREEMPTION, drainHours: 48 });
     expect(res.metrics.preemptions).toBeGreaterThan(0);
     expect(res.metrics.preemptedSec / res.metrics.preemptions).toBeLessThanOrEqual(DEFAULT_PREEMPTION.maxLostSec);
     const victims = res.jobs!.filter((j) => j.history.some((h) => /preempted on batch-gpu/.test(h.reason)));

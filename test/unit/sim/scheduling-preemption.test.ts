@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREEMPTION, marqueePolicy } from '../../../lib/core/scheduling';
+import { DEFAULT_PREEMPTION, marqueePolicy, NO_EXPRESS_LANE } from '../../../lib/core/scheduling';
 import type { BusinessMetadata, Tier } from '../../../lib/core/types';
 import { buildArchetypes } from '../../../lib/sim/archetypes';
 import type { Fleet } from '../../../lib/sim/fleet';
-import { fastLaneRunner, WORK_CONSERVING_MARQUEE } from '../../../lib/sim/plan';
+import { fastLaneRunner } from '../../../lib/sim/plan';
 import { NO_FAULTS, simulate, type PublishedJob } from '../../../lib/sim/simulator';
 import { DEFAULT_WORKLOAD, type Upload } from '../../../lib/sim/workload';
 import { TIER_METADATA } from '../../helpers/factories';
@@ -22,7 +22,7 @@ const mixedFleet = (cpu: number, gpu: number): Fleet => ({
 
 describe('preemption in the simulator', () => {
   const workload = { ...DEFAULT_WORKLOAD, uploadsPerDay: 6000, days: 0.25, seed: 3, diurnalAmplitude: 0 };
-  const run = () => simulate({ workload, fleet: mixedFleet(6, 2), policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner(), archetypes, faults: NO_FAULTS, keepJobs: true, preemption: DEFAULT_PREEMPTION, drainHours: 48 });
+  const run = () => simulate({ workload, fleet: mixedFleet(6, 2), policy: marqueePolicy(), runner: fastLaneRunner(), archetypes, faults: NO_FAULTS, keepJobs: true, preemption: DEFAULT_PREEMPTION, drainHours: 48 });
 
   it('does not charge a preempted job an attempt: it goes back to QUEUED, never through RETRYING', () => {
     const res = run();
@@ -45,7 +45,7 @@ describe('waiting preemption in the simulator', () => {
   const scenario = (preemption = DEFAULT_PREEMPTION) => {
     const published: PublishedJob[] = [];
     const extraUploads = [0, 1, 2, 3].map((i) => upload(i, 'bulk', i * 100, 1800)).concat(upload(9, 'premium', 60_000, 60));
-    const res = simulate({ workload: { ...DEFAULT_WORKLOAD, uploadsPerDay: 0, days: 0.01 }, fleet: mixedFleet(2, 2), policy: marqueePolicy(WORK_CONSERVING_MARQUEE), runner: fastLaneRunner(), archetypes, faults: NO_FAULTS, extraUploads, keepJobs: true, preemption, onPublished: (j) => published.push(j) });
+    const res = simulate({ workload: { ...DEFAULT_WORKLOAD, uploadsPerDay: 0, days: 0.01 }, fleet: mixedFleet(2, 2), policy: marqueePolicy(NO_EXPRESS_LANE), runner: fastLaneRunner(), archetypes, faults: NO_FAULTS, extraUploads, keepJobs: true, preemption, onPublished: (j) => published.push(j) });
     return { res, premium: published.find((j) => j.id === 'u9')! };
   };
 
@@ -68,7 +68,7 @@ describe('waiting preemption in the simulator', () => {
 describe('utilisation of a run cut off at the drain limit', () => {
   it('counts the slot time of tasks still running at the end as busy', () => {
     const fleet: Fleet = { name: 'one', pools: [mixedFleet(1, 0).pools[1]!] };
-    const res = simulate({ workload: { ...DEFAULT_WORKLOAD, uploadsPerDay: 0, days: 1 / 24 }, fleet, policy: marqueePolicy(WORK_CONSERVING_MARQUEE), archetypes, faults: NO_FAULTS, extraUploads: [upload(0, 'standard', 0, 3 * 3600)], drainHours: 0 });
+    const res = simulate({ workload: { ...DEFAULT_WORKLOAD, uploadsPerDay: 0, days: 1 / 24 }, fleet, policy: marqueePolicy(), archetypes, faults: NO_FAULTS, extraUploads: [upload(0, 'standard', 0, 3 * 3600)], drainHours: 0 });
     expect(res.metrics.published).toBe(0);
     expect(res.metrics.utilisation).toBeCloseTo(1, 6);
   });
