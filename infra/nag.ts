@@ -24,6 +24,9 @@ export function acknowledgeFindings({ data, service }: MarqueeStacks): void {
   }
   ack(service.functions.analyze!.fn.role!, `${AS('IAM5')}[${ingestObjects}]`, objectsReason);
   for (const name of ['workflow', 'complete'] as const) ack(service.functions[name]!.fn.role!, `${AS('IAM5')}[${outputObjects}]`, 'Verify/Complete list and read the rendition objects of a job under its own prefix; job ids are runtime values.');
+  const cancelReason = 'Bounded preemption cancels the encode whose slot a fast-lane job takes; encoder job ids are runtime values (CancelJob/TerminateJob only, in this account and region).';
+  ack(service.functions.dispatch!.fn.role!, `${AS('IAM5')}[Resource::arn:<AWS::Partition>:mediaconvert:<AWS::Region>:<AWS::AccountId>:jobs/*]`, cancelReason);
+  ack(service.functions.dispatch!.fn.role!, `${AS('IAM5')}[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*]`, cancelReason);
   ack(service.batch.jobRole, `${AS('IAM5')}[${ingestObjects}]`, objectsReason);
   ack(service.batch.jobRole, `${AS('IAM5')}[${outputObjects}]`, objectsReason);
   ack(service.mediaConvert.role, `${AS('IAM5')}[${ingestObjects}]`, objectsReason);

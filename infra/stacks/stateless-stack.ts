@@ -109,13 +109,17 @@ export class StatelessStack extends Stack {
     }
     dispatch.fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        // SendMessage: a preempted job's work goes back on its tier queue.
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
         resources: TIERS.map((t) => data.tierQueues.byTier[t].queue.queueArn),
       }),
     );
     dispatch.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['mediaconvert:CreateJob'], resources: TIERS.map((t) => this.mediaConvert.queues[t].attrArn) }));
     dispatch.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.mediaConvert.role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'mediaconvert.amazonaws.com' } } }));
     dispatch.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: [...TIERS.map((t) => this.batch.jobQueues[t].jobQueueArn), this.batch.jobDefinition.jobDefinitionArn] }));
+    // Bounded preemption cancels the young encode whose slot a fast-lane job takes (job ids are not known in advance).
+    dispatch.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['mediaconvert:CancelJob'], resources: [Stack.of(this).formatArn({ service: 'mediaconvert', resource: 'jobs', resourceName: '*' })] }));
+    dispatch.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:TerminateJob'], resources: [Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' })] }));
 
     // The Batch worker reads the job and its source, writes outputs.
     data.jobs.bindRead(this.batch.jobRole);

@@ -1,5 +1,5 @@
-import { SubmitJobCommand, type BatchClient } from '@aws-sdk/client-batch';
-import { CreateJobCommand, type CreateJobCommandInput, type MediaConvertClient } from '@aws-sdk/client-mediaconvert';
+import { SubmitJobCommand, TerminateJobCommand, type BatchClient } from '@aws-sdk/client-batch';
+import { CancelJobCommand, CreateJobCommand, type CreateJobCommandInput, type MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import type { Backend, Job, Recipe, Tier } from '../core/types';
 import { renderMediaConvertJob, type MediaConvertRenderOptions } from './mediaconvert-job';
 
@@ -9,6 +9,8 @@ export interface Submission {
   tier: Tier;
   /** 1-based attempt of this job (idempotency tokens include it). */
   attempt: number;
+  /** Restart of this attempt after a preemption (0 = first submission; idempotency tokens include it when > 0). */
+  restart?: number;
   outputPrefix: string;
   accelerated: boolean;
 }
@@ -17,7 +19,12 @@ export interface CloudEncoder {
   readonly backend: Backend;
   /** Submit; returns the encoder's job id. */
   submit(s: Submission): Promise<string>;
+  /** Stop a submitted job (its slot goes to preempting work). Its completion event is ignored by the Complete step. */
+  cancel(externalId: string, reason: string): Promise<void>;
 }
+
+/** The submission's name: `<job>-a<attempt>`, plus `-r<restart>` for a restart after a preemption (a new idempotency token). */
+export const submissionName = (s: Submission): string => `${s.job.id}-a${s.attempt}${s.restart ? `-r${s.restart}` : ''}`;
 
 export interface MediaConvertConfig {
   role: string;
@@ -49,7 +56,7 @@ export class MediaConvertEncoder implements CloudEncoder {
       queueArn: this.config.queues[s.tier],
       priority: s.job.value?.levers.mediaConvertPriority ?? 0,
       outputPrefix: s.outputPrefix,
-      clientRequestToken: `${s.job.id}-a${s.attempt}`,
+      clientRequestToken: submissionName(s),
       accelerated: s.accelerated,
       userMetadata: { jobId: s.job.id, attempt: String(s.attempt), tier: s.tier },
       ...(up && wait && wait > 0 && this.config.queues[up] !== this.config.queues[s.tier] ? { hop: { queueArn: this.config.queues[up], waitMinutes: wait } } : {}),
@@ -57,6 +64,11 @@ export class MediaConvertEncoder implements CloudEncoder {
     const out = await this.mc.send(new CreateJobCommand(input));
     if (!out.Job?.Id) throw new Error('CreateJob returned no job id');
     return out.Job.Id;
+  }
+
+  /** `CancelJob` (a job already finished or cancelled cannot be: that error is thrown to the caller). */
+  async cancel(externalId: string): Promise<void> {
+    await this.mc.send(new CancelJobCommand({ Id: externalId }));
   }
 }
 
@@ -74,7 +86,7 @@ export class BatchGpuEncoder implements CloudEncoder {
   async submit(s: Submission): Promise<string> {
     const out = await this.batch.send(
       new SubmitJobCommand({
-        jobName: `${s.job.id}-a${s.attempt}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
+        jobName: submissionName(s).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
         jobQueue: this.config.jobQueues[s.tier],
         jobDefinition: this.config.jobDefinition,
         containerOverrides: {
@@ -90,5 +102,10 @@ export class BatchGpuEncoder implements CloudEncoder {
     );
     if (!out.jobId) throw new Error('SubmitJob returned no job id');
     return out.jobId;
+  }
+
+  /** `TerminateJob` (cancels a job not yet running, stops a running one; a finished job is left as it is). */
+  async cancel(externalId: string, reason: string): Promise<void> {
+    await this.batch.send(new TerminateJobCommand({ jobId: externalId, reason: reason.slice(0, 256) }));
   }
 }

@@ -393,6 +393,10 @@ export interface DispatchRecord {
   tried: Backend[];
   /** Last encoder progress, 0..1. */
   progress?: number;
+  /** When the work first entered its tier queue (a preempted job is re-enqueued with it: it keeps its place). */
+  queuedAt?: number;
+  /** Times the job was preempted (bounded preemption's per-job limit; names the restarted submission). */
+  preemptions?: number;
 }
 
 export interface Decision {

@@ -93,7 +93,15 @@ export function pinnedBackend(job: Job): CloudBackend | undefined {
   return isCloud(job.allocation?.backend) ? job.allocation.backend : undefined;
 }
 
-export const outputPrefixFor = (bucket: string, job: Job, attempt: number): string => `s3://${bucket}/${job.id}/a${attempt}/`;
+/**
+ * Where an attempt writes: `s3://<bucket>/<job>/a<attempt>/`, or `…/a<attempt>r<n>/` once the job was
+ * preempted n times, so a restarted submission never shares a prefix (or a manifest) with the
+ * cancelled one. Dispatch and Complete both derive it from the job's dispatch record.
+ */
+export const outputPrefixFor = (bucket: string, job: Job, attempt: number): string => {
+  const restart = job.dispatch?.preemptions ?? 0;
+  return `s3://${bucket}/${job.id}/a${attempt}${restart > 0 ? `r${restart}` : ''}/`;
+};
 
 /** An encoder state change, normalised from a MediaConvert or Batch event. */
 export interface EncoderStateChange {

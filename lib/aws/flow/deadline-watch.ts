@@ -26,7 +26,8 @@ export async function watchDeadlines(deps: DeadlineWatchDeps): Promise<{ atRisk:
   const inFlight: Record<CloudBackend, number> = { mediaconvert: 0, 'batch-gpu': 0 };
   for (const j of runningJobs) if (isCloud(j.dispatch?.backend)) inFlight[j.dispatch.backend] += 1;
   const pools = cloudPools(deps.capacity, inFlight);
-  const queued = queuedJobs.map((j) => queueEntryFor(j, j.history.findLast((h) => h.to === 'QUEUED')?.at ?? j.createdAt, pinnedBackend(j) ? { pinnedPool: pinnedBackend(j)! } : {}));
+  // A preempted job keeps its place: its first queue time is on its dispatch record.
+  const queued = queuedJobs.map((j) => queueEntryFor(j, j.dispatch?.queuedAt ?? j.history.findLast((h) => h.to === 'QUEUED')?.at ?? j.createdAt, pinnedBackend(j) ? { pinnedPool: pinnedBackend(j)! } : {}));
   const running: RunningView[] = runningJobs
     .filter((j) => j.dispatch)
     .map((j) => {
@@ -35,6 +36,7 @@ export async function watchDeadlines(deps: DeadlineWatchDeps): Promise<{ atRisk:
       const progress = j.dispatch!.progress ?? 0;
       return { job: j, poolId: pool.id, startedAt: j.dispatch!.submittedAt, progress, workP90, expectedEndP90: j.dispatch!.submittedAt + (workP90 / pool.speed) * 1000 };
     });
+  // The shipped policy (DEFAULT_MARQUEE_OPTIONS), as the dispatch step ranks and routes.
   const plans = planDeadlineActions({ queued, running, pools, now, policy: marqueePolicy() });
   const actions: { jobId: string; steps: string[] }[] = [];
   for (const plan of plans) {

@@ -1,6 +1,6 @@
 import type { Tier } from '../types';
-import { baseTier, speedOn } from './policies';
-import type { BackendPool, QueueEntry } from './types';
+import { baseTier, canRunOn, speedOn } from './policies';
+import type { BackendPool, Dispatch, QueueEntry, SchedulerPolicy } from './types';
 
 /** A task running on a slot, as preemption sees it. */
 export interface RunningSlot {
@@ -81,4 +81,73 @@ export function choosePreemption(entry: QueueEntry, onSpeed: number, running: re
     if (!best || speed > best.speed || (speed === best.speed && r.startedAt > best.victim.startedAt)) best = { victim: r, pool, speed };
   }
   return best && { victim: best.victim, pool: best.pool };
+}
+
+/** One preemption decided for a dispatch round: `entry` runs on `pool` in place of `victim`. */
+export interface PreemptionPick {
+  entry: QueueEntry;
+  victim: RunningSlot;
+  pool: BackendPool;
+  speed: number;
+  costUsd: number;
+  /** `at-start`: the entry was about to start on a slow slot (`replaces` that dispatch); `waiting`: it had no slot and waited past its budget. */
+  rule: 'at-start' | 'waiting';
+  replaces?: Dispatch;
+}
+
+/** What a dispatcher knows after one `schedule` round. */
+export interface PreemptionRound {
+  /** What `schedule` dispatched this round. */
+  dispatched: readonly Dispatch[];
+  /** Entries left queued, in rank order. */
+  waiting: readonly QueueEntry[];
+  /** Tasks running now (before this round's dispatches). */
+  running: readonly RunningSlot[];
+  /** Pools as `schedule` saw them (free counts before this round). */
+  pools: readonly BackendPool[];
+  policy: SchedulerPolicy;
+  now: number;
+  options?: PreemptionOptions;
+}
+
+/**
+ * Bounded preemption over one dispatch round, as a dispatcher that lists its running work applies
+ * it (the AWS dispatch step; the simulator applies the same two rules task by task): a fast-lane
+ * entry about to start on a slow slot takes a slot from a young lower-tier task on a pool
+ * `minSpeedup` × faster (`choosePreemption`); a fast-lane entry left with no free slot it can run
+ * on, queued past `waitingPreemptionAt`, takes one on a pool `minSpeedup` × faster than the
+ * slowest it can run on, if the policy would run it there. Victims are taken only on pools left
+ * full by the round, each at most once; a pinned entry only preempts on its pinned pool. Pure: the
+ * caller cancels the victims, requeues them (no attempt charged) and records why.
+ */
+export function planPreemptions(round: PreemptionRound): PreemptionPick[] {
+  const { dispatched, waiting, pools, policy, now } = round;
+  const options = round.options ?? DEFAULT_PREEMPTION;
+  const free = new Map(pools.map((p) => [p.id, p.free]));
+  for (const d of dispatched) free.set(d.pool.id, (free.get(d.pool.id) ?? 0) - 1);
+  let candidates = round.running.filter((r) => (free.get(r.poolId) ?? 0) <= 0);
+  const poolsFor = (e: QueueEntry) => (e.pinnedPool ? pools.filter((p) => p.id === e.pinnedPool) : pools);
+  const picks: PreemptionPick[] = [];
+  const take = (pick: PreemptionPick) => {
+    picks.push(pick);
+    candidates = candidates.filter((r) => r !== pick.victim);
+  };
+  for (const d of dispatched) {
+    if (candidates.length === 0) break;
+    const pick = choosePreemption(d.entry, d.speed, candidates, poolsFor(d.entry), now, options);
+    if (pick) take({ entry: d.entry, victim: pick.victim, pool: pick.pool, speed: speedOn(pick.pool, d.entry), costUsd: d.estCostUsd, rule: 'at-start', replaces: d });
+  }
+  for (const e of waiting) {
+    if (candidates.length === 0) break;
+    if (now < waitingPreemptionAt(e, options)) continue;
+    // A free slot it can run on: it gets one next round, or chose to wait for a faster pool.
+    if (pools.some((p) => (free.get(p.id) ?? 0) > 0 && canRunOn(p, e))) continue;
+    let slowest = Infinity;
+    for (const p of pools) if (p.slots > 0 && canRunOn(p, e)) slowest = Math.min(slowest, speedOn(p, e));
+    const pick = choosePreemption(e, slowest, candidates, poolsFor(e), now, options);
+    if (!pick) continue;
+    const choice = policy.choosePool(e, [{ ...pick.pool, free: 1, expectedFreeInSec: 0 }], now);
+    if (choice) take({ entry: e, victim: pick.victim, pool: pick.pool, speed: choice.speed, costUsd: choice.costUsd, rule: 'waiting' });
+  }
+  return picks;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choosePreemption, DEFAULT_MARQUEE_OPTIONS, DEFAULT_PREEMPTION, EXPRESS_LANE, marqueePolicy, NO_EXPRESS_LANE, queueEntryFor, schedule, waitingPreemptionAt, type BackendPool, type QueueEntry, type RunningSlot } from '../../../lib/core/scheduling';
+import { choosePreemption, DEFAULT_MARQUEE_OPTIONS, DEFAULT_PREEMPTION, EXPRESS_LANE, marqueePolicy, NO_EXPRESS_LANE, planPreemptions, queueEntryFor, schedule, waitingPreemptionAt, type BackendPool, type Dispatch, type QueueEntry, type RunningSlot } from '../../../lib/core/scheduling';
 import type { Job, Tier } from '../../../lib/core/types';
 import { aPlannedJob } from '../../helpers/factories';
 
@@ -86,5 +86,37 @@ describe('waiting preemption', () => {
     // Waiting with no slot: onSpeed is the slowest pool it could run on (CPU, 1), so only a ≥ 2x pool qualifies.
     expect(choosePreemption(prem, 1, running, [cpu(0), gpu(0)], 100_000)?.victim.id).toBe('gpu-young');
     expect(choosePreemption(prem, 1, [running[0]!], [cpu(0), gpu(0)], 100_000)).toBeNull();
+  });
+});
+
+describe('bounded preemption over a dispatch round (planPreemptions)', () => {
+  const slot = (over: Partial<RunningSlot> = {}): RunningSlot => ({ id: 'bulk-gpu', poolId: 'batch-gpu', tier: 'bulk', startedAt: 60_000, protected: false, preemptions: 0, ...over });
+  const now = 100_000;
+  const onCpu = (e: QueueEntry, pool = cpu(1)): Dispatch => ({ entry: e, pool, speed: 1, estCostUsd: 0.01, reason: 'priority' });
+  const round = (over: Partial<Parameters<typeof planPreemptions>[0]>) => planPreemptions({ dispatched: [], waiting: [], running: [slot()], pools: [cpu(0), gpu(0)], policy: express, now, ...over });
+
+  it('moves a premium title about to start on a slow slot onto the GPU slot of young bulk work', () => {
+    const prem = entry(planned('p', 'premium'));
+    const d = onCpu(prem);
+    const picks = round({ dispatched: [d], pools: [cpu(1), gpu(0)] });
+    expect(picks).toHaveLength(1);
+    expect(picks[0]).toMatchObject({ rule: 'at-start', replaces: d, speed: 4, victim: { id: 'bulk-gpu' } });
+    expect(picks[0]!.pool.id).toBe('batch-gpu');
+  });
+
+  it('gives a premium title with no slot, waiting past its budget, the GPU slot; not before its budget, nor when a slot is free for it', () => {
+    const prem = entry(planned('p', 'premium'));
+    expect(round({ waiting: [prem] }).map((p) => [p.rule, p.entry.job.id, p.victim.id])).toEqual([['waiting', 'p', 'bulk-gpu']]);
+    expect(round({ waiting: [prem], now: DEFAULT_PREEMPTION.minWaitSec! * 1000 - 1 })).toEqual([]);
+    expect(round({ waiting: [prem], pools: [cpu(1), gpu(0)] })).toEqual([]);
+  });
+
+  it('takes each victim once, only on pools the round leaves full, and a pinned entry only on its pool', () => {
+    const a = entry(planned('a', 'premium'));
+    const b = entry(planned('b', 'premium'));
+    expect(round({ waiting: [a, b] }).map((p) => p.entry.job.id)).toEqual(['a']);
+    expect(round({ waiting: [a], pools: [cpu(0), gpu(1)], dispatched: [] })).toEqual([]);
+    expect(round({ waiting: [entry(planned('pin', 'premium'), { pinnedPool: 'batch-cpu' })] })).toEqual([]);
+    expect(round({ waiting: [entry(planned('s', 'standard'))] })).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerManifest } from '../../../lib/aws/flow/common';
+import { transition } from '../../../lib/core/job';
 import { activeLadder } from '../../../lib/core/recipes';
 import type { Job } from '../../../lib/core/types';
 import { ACCOUNT, encodingJob, jobsTable, lambdaContext, MC_QUEUES, REGION, sqsBatch, T0, useLambdaEnv } from './harness';
@@ -104,6 +105,30 @@ describe('complete handler', () => {
     expect(stored.status).toBe('VERIFYING');
     expect(stored.renditions.map((r) => [r.outputs, r.bytes, r.wallSec])).toEqual(manifest.renditions.map((m) => [m.outputs, m.bytes, m.wallSec]));
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-gpu' });
+  });
+
+  it('ignores the cancelled encode of a preempted job, while it is re-queued and after its restart (no write, token not answered)', async () => {
+    const running = encodingJob('bulk-c9c9', 'batch-gpu', 'b-cancelled', 'token-victim');
+    const preempted = transition(running, 'QUEUED', T0 + 30_000, 'preempted on batch-gpu by premium-0003 (fast lane)', { dispatch: { ...running.dispatch!, preemptions: 1 } });
+    table.seed(preempted);
+    await handler(sqsBatch([batchEvent(running, 'FAILED', { exitCode: 143, reason: 'Terminated by marquee' })]), lambdaContext());
+    expect(table.job(running.id)).toEqual(preempted);
+    const restarted = transition(preempted, 'ENCODING', T0 + 90_000, 'submitted to batch-gpu', { dispatch: { ...preempted.dispatch!, externalId: 'b-restart', submittedAt: T0 + 90_000 } });
+    table.seed(restarted);
+    await handler(sqsBatch([batchEvent(running, 'FAILED', { exitCode: 143 }), batchEvent(running, 'SUCCEEDED', { exitCode: 0 })]), lambdaContext());
+    expect(table.job(running.id)).toEqual(restarted);
+    expect(table.ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(sfn).not.toHaveReceivedAnyCommand();
+  });
+
+  it('reads a restarted attempt\'s manifest from its own prefix (a<attempt>r<restart>/)', async () => {
+    const base = encodingJob('gpu-d1d1', 'batch-gpu', 'b-restart', 'token-restart');
+    const job = { ...base, dispatch: { ...base.dispatch!, preemptions: 1 } };
+    table.seed(job);
+    const manifest: WorkerManifest = { jobId: job.id, attempt: 1, gpu: true, renditions: activeLadder(job.recipe!).map((r) => ({ renditionId: r.id, outputs: [`s3://marquee-output/${job.id}/a1r1/${r.id}.mp4`], bytes: 1000, wallSec: 30 })) };
+    s3.on(GetObjectCommand, { Bucket: 'marquee-output', Key: `${job.id}/a1r1/manifest.json` }).resolves({ Body: { transformToString: async () => JSON.stringify(manifest) } as never });
+    await handler(sqsBatch([batchEvent(job, 'SUCCEEDED', { exitCode: 0 })]), lambdaContext());
+    expect(table.job(job.id)!.renditions.every((r) => r.outputs[0]?.includes('/a1r1/'))).toBe(true);
   });
 
   it('Batch FAILED with the bad-input exit code: SendTaskFailure(EncodeRejected), no retry on the other backend', async () => {

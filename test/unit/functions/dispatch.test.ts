@@ -1,11 +1,12 @@
-import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
-import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
+import { BatchClient, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { CancelJobCommand, CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { SendTaskHeartbeatCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateCreateJob } from '../../../lib/aws/mediaconvert-job';
+import { transition } from '../../../lib/core/job';
 import { activeLadder } from '../../../lib/core/recipes';
 import type { Job, Tier } from '../../../lib/core/types';
 import { BATCH_QUEUES, encodingJob, JOB_DEFINITION, jobsTable, lambdaContext, MC_QUEUES, MC_ROLE_ARN, queuedJob, T0, TIER_QUEUES, useLambdaEnv } from './harness';
@@ -16,7 +17,7 @@ const mc = mockClient(MediaConvertClient);
 const batch = mockClient(BatchClient);
 const sfn = mockClient(SFNClient);
 
-type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ submitted: { jobId: string; backend: string; tier: Tier }[]; waiting: number; dropped: number; received: number }>;
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ submitted: { jobId: string; backend: string; tier: Tier }[]; preempted: { jobId: string; backend: string; externalId: string; by: string }[]; waiting: number; dropped: number; received: number }>;
 /** The dispatch handler configured with these slots (configuration is read at import). */
 async function dispatchWith(capacity: { mediaconvert: number; 'batch-gpu': number }): Promise<Handler> {
   vi.resetModules();
@@ -42,6 +43,9 @@ beforeEach(() => {
   for (const m of [sqs, mc, batch, sfn]) m.reset();
   sqs.on(DeleteMessageCommand).resolves({});
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'requeued' });
+  batch.on(TerminateJobCommand).resolves({});
+  mc.on(CancelJobCommand).resolves({});
   sfn.on(SendTaskHeartbeatCommand).resolves({});
   mc.on(CreateJobCommand).callsFake((input: { ClientRequestToken: string }) => ({ Job: { Id: `1700000000000-${input.ClientRequestToken.slice(0, 6)}` } }));
   batch.on(SubmitJobCommand).resolves({ jobId: 'b7c1e0e2-batch', jobName: 'x', jobArn: 'arn:batch:job' });
@@ -180,5 +184,91 @@ describe('dispatch handler → Batch GPU', () => {
       propagateTags: true,
     });
     expect(table.job(job.id)!.dispatch).toMatchObject({ backend: 'batch-gpu', externalId: 'b7c1e0e2-batch', taskToken: 'token-gpu' });
+  });
+});
+
+describe('dispatch handler → bounded preemption', () => {
+  // Every slot is busy: young bulk work on the only GPU slot, standard work on MediaConvert. A short
+  // premium title has waited past its budget (15 s): it takes the GPU slot.
+  const bulkMeta = { creatorTier: 'new' as const, expectedViews: 10 };
+  const premiumMeta = { creatorTier: 'partner' as const, expectedViews: 1_000_000, monetized: true };
+  function busyFleet(victimStartedAt = T0) {
+    const victim = encodingJob('bulk-gpu-0001', 'batch-gpu', 'b-victim', 'token-victim', victimStartedAt, bulkMeta);
+    const onMc = encodingJob('std-mc-0002', 'mediaconvert', 'mc-busy', 'token-mc', T0, { creatorTier: 'regular', expectedViews: 20_000 });
+    const premium = queuedJob('premium-0003', premiumMeta);
+    table.seed(victim, onMc, premium);
+    queues({ premium: [message(premium, 'token-premium')] });
+    return { victim, premium };
+  }
+
+  it('cancels young bulk work on the GPU, re-enqueues it with its token and place (ENCODING → QUEUED, no attempt), and starts the waiting premium title there', async () => {
+    const handler = await dispatchWith({ mediaconvert: 1, 'batch-gpu': 1 });
+    const { victim, premium } = busyFleet();
+    const summary = await handler({}, lambdaContext());
+
+    expect(summary.preempted).toEqual([{ jobId: victim.id, backend: 'batch-gpu', externalId: 'b-victim', by: premium.id }]);
+    expect(summary.submitted).toEqual([{ jobId: premium.id, backend: 'batch-gpu', externalId: 'b7c1e0e2-batch', tier: 'premium' }]);
+    expect(batch).toHaveReceivedCommandExactlyOnceWith(TerminateJobCommand, { jobId: 'b-victim' });
+    const queuedAt = victim.history.findLast((h) => h.to === 'QUEUED')!.at;
+    const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.QueueUrl).toBe(TIER_QUEUES.bulk);
+    expect(JSON.parse(sent[0]!.MessageBody!)).toEqual({ jobId: victim.id, tier: 'bulk', enqueuedAt: queuedAt, taskToken: 'token-victim' });
+    const requeued = table.job(victim.id)!;
+    expect(requeued.status).toBe('QUEUED');
+    expect(requeued.attempts).toBe(victim.attempts);
+    expect(requeued.dispatch).toMatchObject({ externalId: 'b-victim', taskToken: 'token-victim', preemptions: 1, queuedAt });
+    expect(requeued.decisions.at(-1)).toMatchObject({ kind: 'schedule', action: 'preempted on batch-gpu' });
+    expect(requeued.decisions.at(-1)!.reason).toMatch(new RegExp(`by ${premium.id}.*no attempt charged`));
+    const started = table.job(premium.id)!;
+    expect(started).toMatchObject({ status: 'ENCODING', dispatch: { backend: 'batch-gpu', taskToken: 'token-premium' } });
+    expect(started.decisions.at(-1)!.reason).toMatch(new RegExp(`took the slot of ${victim.id}`));
+  });
+
+  it('is safe to run again: the second tick preempts nothing and the victim is not duplicated', async () => {
+    const handler = await dispatchWith({ mediaconvert: 1, 'batch-gpu': 1 });
+    busyFleet();
+    await handler({}, lambdaContext());
+    queues({});
+    const again = await handler({}, lambdaContext());
+    expect(again.preempted).toEqual([]);
+    expect(batch).toHaveReceivedCommandTimes(TerminateJobCommand, 1);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+  });
+
+  it('restarts the victim under a new idempotency token and output prefix when it is dispatched again, and preempts it at most once', async () => {
+    const handler = await dispatchWith({ mediaconvert: 1, 'batch-gpu': 1 });
+    const { victim } = busyFleet();
+    await handler({}, lambdaContext());
+    const requeued = table.job(victim.id)!;
+    // The premium title finished; the victim's message comes back and the GPU is free again.
+    table.seed(transition(table.job('premium-0003')!, 'VERIFYING', T0 + 40_000, 'done'));
+    queues({ bulk: [message(requeued, 'token-victim')] });
+    batch.on(SubmitJobCommand).resolves({ jobId: 'b-restart', jobName: 'x', jobArn: 'arn:batch:job' });
+    const summary = await handler({}, lambdaContext());
+    expect(summary.submitted.map((s) => s.jobId)).toEqual([victim.id]);
+    expect(batch).toHaveReceivedCommandWith(SubmitJobCommand, { jobName: `${victim.id}-a1-r1` });
+    const env = batch.commandCalls(SubmitJobCommand).at(-1)!.args[0].input.containerOverrides!.environment!;
+    expect(env.find((e) => e.name === 'MARQUEE_OUTPUT_PREFIX')!.value).toBe(`s3://marquee-output/${victim.id}/a1r1/`);
+    expect(table.job(victim.id)!.dispatch).toMatchObject({ externalId: 'b-restart', taskToken: 'token-victim', preemptions: 1, attempt: 1 });
+  });
+
+  it('leaves old work alone (more than 3 min of it would be lost): the premium title waits', async () => {
+    const handler = await dispatchWith({ mediaconvert: 1, 'batch-gpu': 1 });
+    busyFleet(T0 - 10 * 60_000);
+    const summary = await handler({}, lambdaContext());
+    expect(summary.preempted).toEqual([]);
+    expect(summary.waiting).toBe(1);
+    expect(batch).not.toHaveReceivedCommand(TerminateJobCommand);
+  });
+
+  it("still gives the slot when the cancel fails (the orphan job's events are ignored)", async () => {
+    const handler = await dispatchWith({ mediaconvert: 1, 'batch-gpu': 1 });
+    batch.on(TerminateJobCommand).rejects(Object.assign(new Error('Client error'), { name: 'ClientException' }));
+    const { victim, premium } = busyFleet();
+    const summary = await handler({}, lambdaContext());
+    expect(summary.preempted.map((p) => p.jobId)).toEqual([victim.id]);
+    expect(summary.submitted.map((s) => s.jobId)).toEqual([premium.id]);
+    expect(table.job(victim.id)!.status).toBe('QUEUED');
   });
 });
