@@ -62,8 +62,10 @@ export interface LocalRuntimeOptions {
   /** Concurrent ffmpeg encodes (the worker pool size). */
   workers: number;
   /**
-   * Ranks queued jobs (lower key first). Default: the Marquee policy — value tier with bounded aging,
-   * deadline urgency and emergency bumps — the same ranking the cloud dispatcher and the simulator use.
+   * Ranks queued jobs (lower key first). Default: the shipped Marquee policy (`DEFAULT_MARQUEE_OPTIONS`)
+   * — value tier with bounded aging, deadline urgency, emergency bumps, the size offset within a tier —
+   * the same configuration the cloud dispatcher and the benches run. Bounded preemption is not wired in:
+   * it needs a slot ≥ 2x faster than the one a job would get, and the local pool's slots are identical.
    */
   policy?: SchedulerPolicy;
   valuePolicy?: ValuePolicy;
