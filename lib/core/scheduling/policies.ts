@@ -191,10 +191,13 @@ export const DEFAULT_MARQUEE_OPTIONS: MarqueeOptions = {
  * frees it within 120 s), lower tiers on the cheapest pool that meets the deadline, a 120 s wait
  * for a busy faster pool, no size offset, no express slot.
  */
-export const RESERVE_MARQUEE: Partial<MarqueeOptions> = { fastReserveShare: 0.3, fastPoolsOverflowOnly: false, maxWaitForFasterSec: 120, sizeOffsetMsPerWorkSec: 0, sizeOffsetCapMinutes: 0, expressShare: {} };
+export const RESERVE_MARQUEE: Partial<MarqueeOptions> = { fastReserveShare: 0.3, fastPoolsOverflowOnly: false, maxWaitForFasterSec: 120, sizeOffsetMsPerWorkSec: 0, sizeOffsetCapMinutes: 0, expressShare: {}, expressMaxRunSec: Infinity };
 
-/** Shipped options without the express slot (bench ablation `marquee-no-express`). */
-export const NO_EXPRESS_LANE: Partial<MarqueeOptions> = { expressShare: {} };
+/**
+ * Shipped options without the express lane (bench ablations). Both settings go: `expressMaxRunSec`
+ * alone still keeps work longer than it from waiting for a busy pool (`expressBars`).
+ */
+export const NO_EXPRESS_LANE: Partial<MarqueeOptions> = { expressShare: {}, expressMaxRunSec: Infinity };
 
 /**
  * Marquee: value priority with bounded aging, deadline urgency and emergency bumps folded into one
