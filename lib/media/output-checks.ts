@@ -77,6 +77,11 @@ export interface VerifyOptions {
   /** Source display size for quality measurement. */
   width: number;
   height: number;
+  /**
+   * Source frame rate: both streams are re-timed to it before frames are paired, so a source whose
+   * container rounds timestamps (Matroska, 1 ms) at 29.97/30 fps is not compared frame-shifted.
+   */
+  fps?: number;
   sourceDurationSec?: number;
   sourceHasAudio?: boolean;
   signal?: AbortSignal;
@@ -104,7 +109,7 @@ export async function verifyRenditions(
     facts.push(await renditionFacts(res.renditionId, res.outputs));
     const media = res.outputs.find((o) => o.endsWith('.mp4')) ?? res.outputs[0];
     if (!res.quality && opts.meter && media) {
-      const quality = await opts.meter.measure(source, media, { width: opts.width, height: opts.height, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const quality = await opts.meter.measure(source, media, { width: opts.width, height: opts.height, ...(opts.fps ? { fps: opts.fps } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
       out.push({ ...res, quality: { psnr: quality.psnr, ssim: quality.ssim, ...(quality.vmaf !== undefined ? { vmaf: quality.vmaf } : {}) } });
     } else {
       out.push(res);
