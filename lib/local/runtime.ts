@@ -753,7 +753,7 @@ export class LocalRuntime {
         job.recipe,
         ladder,
         job.renditions.filter((r) => due.has(r.renditionId)),
-        { ...(this.o.quality ? { meter: this.o.quality } : {}), width: src.width, height: src.height, sourceDurationSec: src.durationSec, sourceHasAudio: src.audio !== null, ...(signal ? { signal } : {}) },
+        { ...(this.o.quality ? { meter: this.o.quality } : {}), width: src.width, height: src.height, fps: src.fps, sourceDurationSec: src.durationSec, sourceHasAudio: src.audio !== null, ...(signal ? { signal } : {}) },
       ));
     } catch (err) {
       if (signal?.aborted) return;
@@ -828,7 +828,7 @@ export class LocalRuntime {
     const src = job.profile.source;
     const ladder = job.recipe.ladder.filter((r) => done.some((d) => d.renditionId === r.id));
     const { results, verdict } = await verifyRenditions(job.source.uri, job.recipe, ladder, done, {
-      ...(this.o.quality ? { meter: this.o.quality } : {}), width: src.width, height: src.height, sourceDurationSec: src.durationSec, sourceHasAudio: src.audio !== null, ...(signal ? { signal } : {}),
+      ...(this.o.quality ? { meter: this.o.quality } : {}), width: src.width, height: src.height, fps: src.fps, sourceDurationSec: src.durationSec, sourceHasAudio: src.audio !== null, ...(signal ? { signal } : {}),
     });
     if (signal?.aborted) return;
     const byId = new Map(results.map((r) => [r.renditionId, r]));
