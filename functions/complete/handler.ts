@@ -4,7 +4,6 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
@@ -13,15 +12,16 @@ import { InvalidEventError } from '../../lib/aws/errors';
 import { encoderEventSchema, encoderStateChangeOf } from '../../lib/aws/event-schemas';
 import { completeEncode } from '../../lib/aws/flow/complete';
 import { DynamoJobStore } from '../../lib/aws/job-store';
-import { S3ObjectStore } from '../../lib/aws/object-store';
 import { StepFunctionsTaskTokens } from '../../lib/aws/task-tokens';
 import { systemClock } from '../../lib/ports';
+import { lazyObjectStore } from '../shared/lazy';
 import { flowMetrics, logger, traced, withPowertools } from '../shared/powertools';
 
 const env = readEnv(z.object({ JOBS_TABLE: minString(3), OUTPUT_BUCKET: minString(3) }));
 const deps = {
   store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
-  objects: new S3ObjectStore(traced(new S3Client({}))),
+  // S3 only reads the worker manifest of a finished encode, not on progress events.
+  objects: lazyObjectStore(),
   tokens: new StepFunctionsTaskTokens(traced(new SFNClient({}))),
   clock: systemClock,
   outputBucket: env.OUTPUT_BUCKET,

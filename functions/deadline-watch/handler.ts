@@ -1,12 +1,11 @@
 /** Deadline watch (every minute): act on jobs whose P90 finish passes their deadline. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod/mini';
 import { capacityEnv, minString, readEnv } from '../../lib/aws/env';
-import { EventBridgePublisher } from '../../lib/aws/events';
 import { watchDeadlines } from '../../lib/aws/flow/deadline-watch';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { systemClock } from '../../lib/ports';
+import { lazyEventPublisher } from '../shared/lazy';
 import { flowMetrics, logger, traced, withPowertools } from '../shared/powertools';
 
 const env = readEnv(
@@ -18,7 +17,8 @@ const env = readEnv(
 );
 const deps = {
   store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
-  events: new EventBridgePublisher(traced(new EventBridgeClient({})), env.EVENT_BUS_NAME),
+  // Events go out only for deadline actions: the EventBridge client loads with the first one.
+  events: lazyEventPublisher(env.EVENT_BUS_NAME),
   clock: systemClock,
   capacity: env.CAPACITY,
   metrics: flowMetrics,

@@ -3,21 +3,21 @@
  * deadline, with a reason; the caller's IAM principal is recorded) — and `GET /jobs/{id}`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { minString, readEnv } from '../../lib/aws/env';
 import { escalateBodySchema, jobIdSchema } from '../../lib/aws/event-schemas';
-import { EventBridgePublisher } from '../../lib/aws/events';
 import { escalateJob, jobView } from '../../lib/aws/flow/priority';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { systemClock } from '../../lib/ports';
+import { lazyEventPublisher } from '../shared/lazy';
 import { withPowertools, traced } from '../shared/powertools';
 
 const env = readEnv(z.object({ JOBS_TABLE: minString(3), EVENT_BUS_NAME: z._default(z.string(), 'default') }));
 const deps = {
   store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
-  events: new EventBridgePublisher(traced(new EventBridgeClient({})), env.EVENT_BUS_NAME),
+  // Only an escalation (POST) emits an event; job views (GET) do not load EventBridge.
+  events: lazyEventPublisher(env.EVENT_BUS_NAME),
   clock: systemClock,
 };
 

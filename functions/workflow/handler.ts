@@ -1,22 +1,20 @@
 /** Workflow steps of the state machine: verify outputs (QC), publish, fall back to the other backend, record a failure. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod/mini';
 import { minString, readEnv, tierMap } from '../../lib/aws/env';
 import { workflowStepSchema } from '../../lib/aws/event-schemas';
-import { EventBridgePublisher } from '../../lib/aws/events';
 import { fallBack, publishJob, recordFailure, verifyOutputs } from '../../lib/aws/flow/workflow';
 import { DynamoJobStore } from '../../lib/aws/job-store';
-import { S3ObjectStore } from '../../lib/aws/object-store';
 import { systemClock } from '../../lib/ports';
+import { lazyEventPublisher, lazyObjectStore } from '../shared/lazy';
 import { flowMetrics, traced, withPowertools } from '../shared/powertools';
 
 const env = readEnv(z.object({ JOBS_TABLE: minString(3), EVENT_BUS_NAME: z._default(z.string(), 'default'), TIER_QUEUES: tierMap(z.url()) }));
 const deps = {
   store: new DynamoJobStore(traced(new DynamoDBClient({})), env.JOBS_TABLE),
-  objects: new S3ObjectStore(traced(new S3Client({}))),
-  events: new EventBridgePublisher(traced(new EventBridgeClient({})), env.EVENT_BUS_NAME),
+  // Only the verify step reads S3 and only publish/fail emit events: those clients load on first use.
+  objects: lazyObjectStore(),
+  events: lazyEventPublisher(env.EVENT_BUS_NAME),
   clock: systemClock,
   tierQueues: env.TIER_QUEUES,
   metrics: flowMetrics,

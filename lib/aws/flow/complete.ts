@@ -1,7 +1,6 @@
 /** Complete step: encoder state changes → progress, actual times, and the task-token answer. */
 import { transition } from '../../core/job';
-import type { Clock, JobStore } from '../../ports';
-import type { S3ObjectStore } from '../object-store';
+import type { Clock, JobStore, ObjectStore } from '../../ports';
 import type { TaskTokens } from '../task-tokens';
 import { outcomeOfExitCode } from '../worker-exit';
 import { outputPrefixFor, update, type EncoderStateChange, type FlowMetrics, type WorkerManifest } from './common';
@@ -9,7 +8,7 @@ import { outputPrefixFor, update, type EncoderStateChange, type FlowMetrics, typ
 export interface CompleteDeps {
   store: JobStore;
   outputBucket: string;
-  objects: S3ObjectStore;
+  objects: ObjectStore;
   tokens: TaskTokens;
   clock: Clock;
   metrics?: FlowMetrics;

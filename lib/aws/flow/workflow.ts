@@ -2,14 +2,13 @@
 import { QcFailedError, RejectedInputError } from '../../core/errors';
 import { recordDecision, transition } from '../../core/job';
 import type { Tier } from '../../core/types';
-import type { Clock, EventPublisher, JobStore } from '../../ports';
+import type { Clock, EventPublisher, JobStore, ObjectStore } from '../../ports';
 import { NoFallbackError } from '../errors';
-import type { S3ObjectStore } from '../object-store';
 import { CLOUD_BACKENDS, emit, orderFor, update, type EnqueueOrder, type FlowMetrics } from './common';
 
 export interface WorkflowDeps {
   store: JobStore;
-  objects: S3ObjectStore;
+  objects: ObjectStore;
   events: EventPublisher;
   clock: Clock;
   tierQueues: Record<Tier, string>;
