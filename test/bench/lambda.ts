@@ -9,7 +9,9 @@
  *   it requires from node_modules (as the runtime's copy would be), configuration parsed and SDK
  *   clients and middy/Powertools constructed at module scope — under the environment the CDK stack
  *   gives the function plus the variables the Lambda runtime sets (so Powertools Tracer is enabled).
- *   No network. Median and p90 of N runs; the machine's load average is printed with the result.
+ *   No network. Clients that only some invocations use load on first use (functions/shared/lazy.ts)
+ *   and are not in this figure: the first invocation that needs one pays 7–30 ms (docs/deploy.md).
+ *   Median and p90 of N runs; the machine's load average is printed with the result.
  *   The CPU time of the load (user + system) is printed too: on a shared, loaded machine the wall
  *   time mostly measures waiting for a core.
  * - `--format esm` builds the ESM variant (the previous configuration) for comparison.
