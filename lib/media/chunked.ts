@@ -116,6 +116,128 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
+/** One chunk of one rendition (what a chunk worker of a cloud array job encodes). */
+export interface ChunkEncodeInput {
+  source: string;
+  rendition: Rendition;
+  chunk: ChunkRange;
+  outPath: string;
+  threads?: number;
+  /** Attempts (default 2): a failed chunk is re-encoded alone. */
+  maxAttempts?: number;
+  /** Per ffmpeg run; default 2 min + 30 s per second of the chunk. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  run?: Runner;
+  ffmpeg?: string;
+}
+
+/**
+ * Encode one chunk (closed GOPs, accurate seek, exact frame count), retrying it alone. Throws
+ * EncodeFailedError when it runs out of attempts or the signal aborts.
+ */
+export async function encodeChunk(input: ChunkEncodeInput): Promise<{ path: string; attempts: number; cpuSec: number }> {
+  const run = input.run ?? runProcess;
+  const { chunk } = input;
+  const timeoutMs = input.timeoutMs ?? 120_000 + chunk.durationSec * 30_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const args = chunkArgs({ source: input.source, rendition: input.rendition, chunk, outPath: input.outPath, ...(input.threads ? { threads: input.threads } : {}) });
+      const res = await run(input.ffmpeg ?? ffmpegPath(), args, { timeoutMs, ...(input.signal ? { signal: input.signal } : {}) });
+      return { path: input.outPath, attempts: attempt, cpuSec: benchmarkCpuSec(res.stderr) ?? 0 };
+    } catch (err) {
+      if (input.signal?.aborted || attempt >= (input.maxAttempts ?? 2)) {
+        throw new EncodeFailedError(`chunk ${chunk.index + 1}/${chunk.count} of ${input.rendition.id} failed after ${attempt} attempts`, { cause: err });
+      }
+    }
+  }
+}
+
+/** Encoded chunks of one rendition, in order, to be joined. */
+export interface ChunkJoinInput {
+  source: string;
+  rendition: Rendition;
+  /** Encoded once for the whole title from `source` and muxed in (null: video only). */
+  audio: AudioProfile | null;
+  chunks: readonly ChunkRange[];
+  /** The chunk files, by chunk index. */
+  chunkPaths: readonly string[];
+  outPath: string;
+  /** Scratch folder for the audio and the concat list. */
+  workDir: string;
+  signal?: AbortSignal;
+  run?: Runner;
+  ffmpeg?: string;
+  ffprobe?: string;
+}
+
+/**
+ * Join encoded chunks: encode the audio once, concatenate the chunks with the concat demuxer by
+ * stream copy and mux the audio, then check every chunk holds its frames and the join holds them
+ * all. Throws ChunkJoinError when a chunk or the join is short or long.
+ */
+export async function joinChunks(input: ChunkJoinInput): Promise<{ frames: number; durationSec: number; cpuSec: number }> {
+  const run = input.run ?? runProcess;
+  const ffmpeg = input.ffmpeg ?? ffmpegPath();
+  const base = (opts: RunOptions = {}): RunOptions => ({ ...opts, ...(input.signal ? { signal: input.signal } : {}) });
+  await mkdir(input.workDir, { recursive: true });
+  const audioPath = join(input.workDir, `audio-${input.rendition.id}.m4a`);
+  let cpuSec = 0;
+  const hasAudio = input.audio
+    ? await run(ffmpeg, ['-benchmark', '-hide_banner', '-nostdin', '-y', '-i', input.source, '-map', '0:a:0', '-vn', '-c:a', 'aac', '-b:a', `${input.audio.bitrateKbps}k`, '-ac', String(input.audio.channels), '-ar', String(input.audio.sampleRate), audioPath], base({ timeoutMs: 300_000 }))
+        .then((r) => {
+          cpuSec += benchmarkCpuSec(r.stderr) ?? 0;
+          return true;
+        })
+        .catch(() => false) // a source without audio: publish video only, as the single-pass encode's `0:a:0?` does
+    : false;
+  const joined = await concatAndCheck(input, hasAudio ? audioPath : undefined);
+  return { ...joined, cpuSec: cpuSec + joined.cpuSec };
+}
+
+/** Concatenate the chunks (plus an encoded audio track), check the frame counts; returns the join's facts and its CPU. */
+async function concatAndCheck(input: Omit<ChunkJoinInput, 'audio'>, audioPath: string | undefined): Promise<{ frames: number; durationSec: number; cpuSec: number }> {
+  const run = input.run ?? runProcess;
+  const base = (opts: RunOptions = {}): RunOptions => ({ ...opts, ...(input.signal ? { signal: input.signal } : {}) });
+  const list = join(input.workDir, `chunks-${input.rendition.id}.txt`);
+  await writeFile(list, concatList(input.chunkPaths));
+  const joinArgs = ['-benchmark', '-hide_banner', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list];
+  if (audioPath) joinArgs.push('-i', audioPath, '-map', '0:v:0', '-map', '1:a:0');
+  joinArgs.push('-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', input.outPath);
+  const joined = await run(input.ffmpeg ?? ffmpegPath(), joinArgs, base({ timeoutMs: 300_000 }));
+
+  // Every chunk but the last must hold exactly its frames (a short middle chunk is a gap at a join);
+  // the last may be short when the source ends early. The join must then hold them all.
+  const probeOpts = { ...(input.ffprobe ? { ffprobe: input.ffprobe } : {}), run, ...(input.signal ? { signal: input.signal } : {}) };
+  const chunkFrames = await mapLimit(input.chunkPaths, 2, async (p) => (await probeVideo(p, probeOpts)).frames);
+  input.chunks.forEach((c, i) => {
+    const got = chunkFrames[i]!;
+    if (i < input.chunks.length - 1 ? got !== c.frames : got < 1 || got > c.frames) {
+      throw new ChunkJoinError(`${input.rendition.id}: chunk ${c.index + 1}/${c.count} has ${got} frames, expected ${c.frames}`);
+    }
+  });
+  const expected = chunkFrames.reduce((a, f) => a + f, 0);
+  const probed = await probeVideo(input.outPath, probeOpts);
+  if (probed.frames !== expected) throw new ChunkJoinError(`${input.rendition.id}: joined ${probed.frames} frames, the chunks hold ${expected}`);
+  return { frames: probed.frames, durationSec: probed.durationSec, cpuSec: benchmarkCpuSec(joined.stderr) ?? 0 };
+}
+
+/**
+ * Stream-copy remux of an MP4 into VOD HLS under `dir` (index.m3u8): MPEG-TS segments for H.264,
+ * fMP4 (CMAF) for other codecs; segments are a whole number of GOPs of about `segmentSec`.
+ */
+export async function packageHls(mp4: string, dir: string, opts: { gopSeconds: number; fmp4: boolean; segmentSec?: number; run?: Runner; ffmpeg?: string; signal?: AbortSignal }): Promise<string> {
+  const gop = Math.max(1, opts.gopSeconds);
+  const segment = gop * Math.max(1, Math.round((opts.segmentSec ?? 6) / gop));
+  await mkdir(dir, { recursive: true });
+  const playlist = join(dir, 'index.m3u8');
+  const args = ['-hide_banner', '-nostdin', '-y', '-i', mp4, '-map', '0', '-c', 'copy', '-f', 'hls', '-hls_time', String(segment), '-hls_playlist_type', 'vod'];
+  if (opts.fmp4) args.push('-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4');
+  args.push('-hls_segment_filename', join(dir, opts.fmp4 ? 'seg-%05d.m4s' : 'seg-%05d.ts'), playlist);
+  await (opts.run ?? runProcess)(opts.ffmpeg ?? ffmpegPath(), args, { timeoutMs: 300_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  return playlist;
+}
+
 /**
  * Chunked encoding with real ffmpeg: encode the chunks (closed GOPs, identical settings, accurate
  * seek) in parallel, retrying a failed chunk alone; encode the audio once; join the chunks with the
@@ -127,32 +249,31 @@ export async function encodeChunked(input: ChunkedEncodeInput): Promise<ChunkedE
   const started = performance.now();
   const run = input.run ?? runProcess;
   const ffmpeg = input.ffmpeg ?? ffmpegPath();
-  const maxAttempts = input.maxAttempts ?? 2;
   if (input.chunks.length === 0) throw new EncodeFailedError('no chunks to encode');
   await mkdir(input.workDir, { recursive: true });
-  const base = (opts: RunOptions = {}): RunOptions => ({ ...opts, ...(input.signal ? { signal: input.signal } : {}) });
   let cpuSec = 0;
 
   const encodeOne = async (chunk: ChunkRange): Promise<{ path: string; attempts: number }> => {
-    const path = join(input.workDir, `chunk-${String(chunk.index).padStart(4, '0')}.mp4`);
-    const timeoutMs = input.timeoutMs ?? 120_000 + chunk.durationSec * 30_000;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await run(ffmpeg, chunkArgs({ source: input.source, rendition: input.rendition, chunk, outPath: path, ...(input.threads ? { threads: input.threads } : {}) }), base({ timeoutMs }));
-        cpuSec += benchmarkCpuSec(res.stderr) ?? 0;
-        input.onChunkDone?.(chunk, attempt);
-        return { path, attempts: attempt };
-      } catch (err) {
-        if (input.signal?.aborted || attempt >= maxAttempts) {
-          throw new EncodeFailedError(`chunk ${chunk.index + 1}/${chunk.count} of ${input.rendition.id} failed after ${attempt} attempts`, { cause: err });
-        }
-      }
-    }
+    const res = await encodeChunk({
+      source: input.source,
+      rendition: input.rendition,
+      chunk,
+      outPath: join(input.workDir, `chunk-${String(chunk.index).padStart(4, '0')}.mp4`),
+      run,
+      ffmpeg,
+      ...(input.threads ? { threads: input.threads } : {}),
+      ...(input.maxAttempts ? { maxAttempts: input.maxAttempts } : {}),
+      ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    cpuSec += res.cpuSec;
+    input.onChunkDone?.(chunk, res.attempts);
+    return res;
   };
 
   const audioPath = join(input.workDir, 'audio.m4a');
   const audioJob = input.audio
-    ? run(ffmpeg, ['-benchmark', '-hide_banner', '-nostdin', '-y', '-i', input.source, '-map', '0:a:0', '-vn', '-c:a', 'aac', '-b:a', `${input.audio.bitrateKbps}k`, '-ac', String(input.audio.channels), '-ar', String(input.audio.sampleRate), audioPath], base({ timeoutMs: 300_000 }))
+    ? run(ffmpeg, ['-benchmark', '-hide_banner', '-nostdin', '-y', '-i', input.source, '-map', '0:a:0', '-vn', '-c:a', 'aac', '-b:a', `${input.audio.bitrateKbps}k`, '-ac', String(input.audio.channels), '-ar', String(input.audio.sampleRate), audioPath], { timeoutMs: 300_000, ...(input.signal ? { signal: input.signal } : {}) })
         .then((r) => {
           cpuSec += benchmarkCpuSec(r.stderr) ?? 0;
           return true;
@@ -160,28 +281,11 @@ export async function encodeChunked(input: ChunkedEncodeInput): Promise<ChunkedE
         .catch(() => false) // a source without audio: publish video only, as the single-pass encode's `0:a:0?` does
     : Promise.resolve(false);
   const [encoded, hasAudio] = await Promise.all([mapLimit(input.chunks, input.concurrency ?? 2, encodeOne), audioJob]);
-
-  const list = join(input.workDir, 'chunks.txt');
-  await writeFile(list, concatList(encoded.map((e) => e.path)));
-  const joinArgs = ['-benchmark', '-hide_banner', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list];
-  if (hasAudio) joinArgs.push('-i', audioPath, '-map', '0:v:0', '-map', '1:a:0');
-  joinArgs.push('-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', input.outPath);
-  const joined = await run(ffmpeg, joinArgs, base({ timeoutMs: 300_000 }));
-  cpuSec += benchmarkCpuSec(joined.stderr) ?? 0;
-
-  // Every chunk but the last must hold exactly its frames (a short middle chunk is a gap at a join);
-  // the last may be short when the source ends early. The join must then hold them all.
-  const probeOpts = { ...(input.ffprobe ? { ffprobe: input.ffprobe } : {}), run, ...(input.signal ? { signal: input.signal } : {}) };
-  const chunkFrames = await mapLimit(encoded, 2, async (e) => (await probeVideo(e.path, probeOpts)).frames);
-  input.chunks.forEach((c, i) => {
-    const got = chunkFrames[i]!;
-    if (i < input.chunks.length - 1 ? got !== c.frames : got < 1 || got > c.frames) {
-      throw new ChunkJoinError(`${input.rendition.id}: chunk ${c.index + 1}/${c.count} has ${got} frames, expected ${c.frames}`);
-    }
-  });
-  const expected = chunkFrames.reduce((a, f) => a + f, 0);
-  const probed = await probeVideo(input.outPath, probeOpts);
-  if (probed.frames !== expected) throw new ChunkJoinError(`${input.rendition.id}: joined ${probed.frames} frames, the chunks hold ${expected}`);
+  const joined = await concatAndCheck(
+    { source: input.source, rendition: input.rendition, chunks: input.chunks, chunkPaths: encoded.map((e) => e.path), outPath: input.outPath, workDir: input.workDir, run, ffmpeg, ...(input.ffprobe ? { ffprobe: input.ffprobe } : {}), ...(input.signal ? { signal: input.signal } : {}) },
+    hasAudio ? audioPath : undefined,
+  );
+  cpuSec += joined.cpuSec;
   if (!input.keepChunks) await rm(input.workDir, { recursive: true, force: true });
-  return { outPath: input.outPath, attempts: encoded.map((e) => e.attempts), frames: probed.frames, durationSec: probed.durationSec, wallMs: performance.now() - started, cpuSec };
+  return { outPath: input.outPath, attempts: encoded.map((e) => e.attempts), frames: joined.frames, durationSec: joined.durationSec, wallMs: performance.now() - started, cpuSec };
 }
