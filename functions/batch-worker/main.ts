@@ -4,11 +4,17 @@
  * CPU x264 when no GPU is present), uploads the outputs and a manifest, and exits with a code the
  * Complete handler and the job definition's retry strategy understand (lib/aws/worker-exit.ts).
  * SIGTERM (spot reclaim) aborts the encode, uploads nothing, and exits "interrupted" so Batch retries.
+ *
+ * Modes (MARQUEE_MODE): `whole` encodes the title in one job; a chunked title runs as an array job
+ * whose children (`chunk`, index AWS_BATCH_JOB_ARRAY_INDEX) each encode their closed-GOP chunk of
+ * every chunked rung to `<prefix>chunks/<i>/` (plus any rung the plan leaves whole), then a `join`
+ * job concatenates each rung's chunks by stream copy (lib/media/chunked), packages HLS and writes
+ * the manifest Complete reads. Every mode recomputes the chunk plan from the job (lib/aws/chunk-plan).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
@@ -16,11 +22,27 @@ import type { WorkerManifest } from '../../lib/aws/flow/common';
 import { readEnv } from '../../lib/aws/env';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { S3ObjectStore } from '../../lib/aws/object-store';
+import { cloudChunkPlan, type CloudChunkPlan } from '../../lib/aws/chunk-plan';
 import { WORKER_EXIT } from '../../lib/aws/worker-exit';
 import { RejectedInputError } from '../../lib/core/errors';
 import { activeLadder } from '../../lib/core/recipes';
+import type { Job, Rendition } from '../../lib/core/types';
 import type { JobStore } from '../../lib/ports';
+import { encodeChunk, joinChunks, packageHls } from '../../lib/media/chunked';
 import { LocalFfmpegEncoder } from '../../lib/media/encode';
+
+/** What this container does: the whole title, one chunk of every rung (array child), or the join. */
+export type WorkerMode = { kind: 'whole' } | { kind: 'chunk'; index: number; planCap: number } | { kind: 'join'; planCap: number };
+
+/** What a chunk child leaves at `<prefix>chunks/<i>/manifest.json` for the join. */
+export interface ChunkManifest {
+  index: number;
+  chunks: { renditionId: string; wallSec: number; cpuSec: number }[];
+  /** Rungs this child encoded whole, already published at their final place. */
+  whole: WorkerManifest['renditions'];
+}
+
+type Manifest = WorkerManifest['renditions'];
 
 export interface WorkerDeps {
   store: JobStore;
@@ -30,6 +52,8 @@ export interface WorkerDeps {
   outputPrefix: string;
   workDir: string;
   signal: AbortSignal;
+  /** Default `whole`. */
+  mode?: WorkerMode;
   log?: (msg: string, data?: Record<string, unknown>) => void;
 }
 
@@ -49,9 +73,119 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Encode a job; returns the exit code. */
+/** Upload every file under `dir` to `prefix` + its relative path; returns the relative paths. */
+async function uploadAll(objects: S3ObjectStore, dir: string, prefix: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const rels: string[] = [];
+  for (const file of await filesUnder(dir)) {
+    const rel = relative(dir, file);
+    await objects.upload(file, `${prefix}${rel}`, CONTENT_TYPES[rel.slice(rel.lastIndexOf('.'))]);
+    rels.push(rel);
+  }
+  return rels;
+}
+
+/** The published outputs of a rung among uploaded relative paths: its MP4 and its HLS playlist. */
+const outputsOf = (renditionId: string, rels: readonly string[], prefix: string): string[] =>
+  rels.filter((rel) => rel === `${renditionId}.mp4` || (rel.startsWith(`hls/${renditionId}/`) && rel.endsWith('.m3u8'))).map((rel) => `${prefix}${rel}`);
+
+/** Encode these rungs whole into `outDir` (the single-pass encoder: MP4 and HLS as the recipe asks). */
+async function encodeWhole(job: Job, source: string, rungs: readonly Rendition[], outDir: string, signal: AbortSignal): Promise<Manifest> {
+  const encoder = new LocalFfmpegEncoder({});
+  const local = { ...job, source: { ...job.source, uri: source } };
+  const out: Manifest = [];
+  for (const rendition of rungs) {
+    const started = performance.now();
+    const result = await encoder.encode({ job: local, recipe: job.recipe!, rendition, outputPrefix: outDir }, { signal });
+    if (result.status !== 'done') throw new Error(result.error ?? `rendition ${rendition.id} failed`);
+    out.push({ renditionId: rendition.id, outputs: [], bytes: result.bytes ?? 0, wallSec: (performance.now() - started) / 1000, ...(result.cpuSec !== undefined ? { cpuSec: result.cpuSec } : {}) });
+  }
+  return out;
+}
+
+/** Whole mode: every rung in this container; outputs and manifest are uploaded only when all are done. */
+async function runWhole(deps: WorkerDeps, job: Job, source: string): Promise<Manifest> {
+  const outDir = join(deps.workDir, 'out');
+  const renditions = await encodeWhole(job, source, activeLadder(job.recipe!), outDir, deps.signal);
+  const rels = await uploadAll(deps.objects, outDir, deps.outputPrefix);
+  for (const r of renditions) r.outputs.push(...outputsOf(r.renditionId, rels, deps.outputPrefix));
+  return renditions;
+}
+
+function planFor(job: Job, planCap: number, index?: number): CloudChunkPlan {
+  const plan = cloudChunkPlan(job, planCap);
+  if (plan.width < 2 || (index !== undefined && index >= plan.width)) throw new Error(`the chunk plan has ${plan.width} children (cap ${planCap}); this is child ${index ?? 'join'}`);
+  return plan;
+}
+
+/** Chunk mode: this child's chunk of every chunked rung, plus the rungs the plan gives it whole. */
+async function runChunk(deps: WorkerDeps, job: Job, source: string, mode: { index: number; planCap: number }): Promise<void> {
+  const plan = planFor(job, mode.planCap, mode.index);
+  const ladder = activeLadder(job.recipe!);
+  const chunkDir = join(deps.workDir, 'chunks');
+  const manifest: ChunkManifest = { index: mode.index, chunks: [], whole: [] };
+  for (const { renditionId, chunks } of plan.chunked) {
+    const chunk = chunks[mode.index];
+    if (!chunk) continue; // this rung has fewer chunks than the array has children
+    const started = performance.now();
+    const res = await encodeChunk({ source, rendition: ladder.find((r) => r.id === renditionId)!, chunk, outPath: join(chunkDir, `${renditionId}.mp4`), signal: deps.signal });
+    manifest.chunks.push({ renditionId, wallSec: (performance.now() - started) / 1000, cpuSec: res.cpuSec });
+  }
+  const wholeIds = new Set(plan.whole.filter((w) => w.child === mode.index).map((w) => w.renditionId));
+  const wholeDir = join(deps.workDir, 'whole');
+  manifest.whole = await encodeWhole(job, source, ladder.filter((r) => wholeIds.has(r.id)), wholeDir, deps.signal);
+  // Upload only when this child's work is all done (a reclaimed child leaves nothing half-written).
+  const rels = await uploadAll(deps.objects, wholeDir, deps.outputPrefix);
+  for (const r of manifest.whole) r.outputs.push(...outputsOf(r.renditionId, rels, deps.outputPrefix));
+  await uploadAll(deps.objects, chunkDir, `${deps.outputPrefix}chunks/${mode.index}/`);
+  await deps.objects.writeText(`${deps.outputPrefix}chunks/${mode.index}/manifest.json`, JSON.stringify(manifest));
+}
+
+/** Join mode: per chunked rung, fetch its chunks, join by stream copy (+ audio), package HLS; gather the children's manifests. */
+async function runJoin(deps: WorkerDeps, job: Job, source: string, mode: { planCap: number }): Promise<Manifest> {
+  const plan = planFor(job, mode.planCap);
+  const recipe = job.recipe!;
+  const ladder = activeLadder(recipe);
+  const children: ChunkManifest[] = [];
+  for (let i = 0; i < plan.width; i++) {
+    const text = await deps.objects.readText(`${deps.outputPrefix}chunks/${i}/manifest.json`);
+    if (!text) throw new Error(`chunk child ${i} left no manifest`);
+    children.push(JSON.parse(text) as ChunkManifest);
+  }
+  const outDir = join(deps.workDir, 'out');
+  const renditions: Manifest = children.flatMap((c) => c.whole);
+  for (const { renditionId, chunks } of plan.chunked) {
+    const started = performance.now();
+    const rendition = ladder.find((r) => r.id === renditionId)!;
+    const paths: string[] = [];
+    for (const c of chunks) {
+      const path = join(deps.workDir, 'chunks', renditionId, `${String(c.index).padStart(4, '0')}.mp4`);
+      await mkdir(dirname(path), { recursive: true });
+      await deps.objects.download(`${deps.outputPrefix}chunks/${c.index}/${renditionId}.mp4`, path);
+      paths.push(path);
+    }
+    const mp4 = join(outDir, `${renditionId}.mp4`);
+    const joined = await joinChunks({ source, rendition, audio: recipe.audio, chunks, chunkPaths: paths, outPath: mp4, workDir: join(deps.workDir, 'join'), signal: deps.signal });
+    if (recipe.packaging.includes('hls')) await packageHls(mp4, join(outDir, 'hls', renditionId), { gopSeconds: recipe.gopSeconds, fmp4: rendition.codec !== 'h264', signal: deps.signal });
+    const mine = children.flatMap((c) => c.chunks.filter((x) => x.renditionId === renditionId));
+    renditions.push({
+      renditionId,
+      outputs: [],
+      bytes: (await stat(mp4)).size,
+      // The rung's wall: its slowest chunk (they ran side by side) plus this join.
+      wallSec: Math.max(0, ...mine.map((x) => x.wallSec)) + (performance.now() - started) / 1000,
+      cpuSec: mine.reduce((a, x) => a + x.cpuSec, 0) + joined.cpuSec,
+    });
+  }
+  const rels = await uploadAll(deps.objects, outDir, deps.outputPrefix);
+  for (const r of renditions) if (r.outputs.length === 0) r.outputs.push(...outputsOf(r.renditionId, rels, deps.outputPrefix));
+  return renditions;
+}
+
+/** Encode a job (or its chunk, or join its chunks); returns the exit code. */
 export async function runWorker(deps: WorkerDeps): Promise<number> {
   const log = deps.log ?? (() => undefined);
+  const mode = deps.mode ?? { kind: 'whole' };
   const job = await deps.store.get(deps.jobId);
   if (!job?.recipe) {
     log('job or recipe missing', { jobId: deps.jobId });
@@ -59,28 +193,17 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
   }
   const gpu = hasGpu();
   const source = join(deps.workDir, 'source');
-  const outDir = join(deps.workDir, 'out');
   try {
     await deps.objects.download(job.source.uri, source, job.source.version && job.source.version !== 'null' ? job.source.version : undefined);
-    const encoder = new LocalFfmpegEncoder({});
-    const local = { ...job, source: { ...job.source, uri: source } };
-    const manifest: WorkerManifest = { jobId: job.id, attempt: deps.attempt, gpu, renditions: [] };
-    for (const rendition of activeLadder(job.recipe)) {
-      const started = performance.now();
-      const result = await encoder.encode({ job: local, recipe: job.recipe, rendition, outputPrefix: outDir }, { signal: deps.signal });
-      if (result.status !== 'done') throw new Error(result.error ?? `rendition ${rendition.id} failed`);
-      manifest.renditions.push({ renditionId: rendition.id, outputs: [], bytes: result.bytes ?? 0, wallSec: (performance.now() - started) / 1000, cpuSec: result.cpuSec });
+    if (mode.kind === 'chunk') {
+      await runChunk(deps, job, source, mode);
+      log('chunk done', { index: mode.index, gpu });
+      return WORKER_EXIT.ok;
     }
-    // Upload only when every rendition is done: an interrupted attempt leaves nothing half-published.
-    for (const file of await filesUnder(outDir)) {
-      const rel = relative(outDir, file);
-      const uri = `${deps.outputPrefix}${rel}`;
-      await deps.objects.upload(file, uri, CONTENT_TYPES[rel.slice(rel.lastIndexOf('.'))]);
-      const owner = manifest.renditions.find((r) => rel === `${r.renditionId}.mp4` || rel.startsWith(`hls/${r.renditionId}/`));
-      if (owner && (rel.endsWith('.mp4') || rel.endsWith('.m3u8'))) owner.outputs.push(uri);
-    }
+    const renditions = mode.kind === 'join' ? await runJoin(deps, job, source, mode) : await runWhole(deps, job, source);
+    const manifest: WorkerManifest = { jobId: job.id, attempt: deps.attempt, gpu, renditions };
     await deps.objects.writeText(`${deps.outputPrefix}manifest.json`, JSON.stringify(manifest));
-    log('done', { renditions: manifest.renditions.length, gpu });
+    log('done', { mode: mode.kind, renditions: manifest.renditions.length, gpu });
     return WORKER_EXIT.ok;
   } catch (e) {
     if (deps.signal.aborted) {
@@ -88,9 +211,18 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       return WORKER_EXIT.interrupted;
     }
     if (e instanceof RejectedInputError) return WORKER_EXIT.badInput;
-    log('encode failed', { error: (e as Error).message.slice(0, 500) });
+    log('encode failed', { mode: mode.kind, error: (e as Error).message.slice(0, 500) });
     return WORKER_EXIT.failed;
   }
+}
+
+/** The mode from the container's environment (a chunk child's index is the array index Batch sets). */
+export function modeFromEnv(env: { MARQUEE_MODE: 'whole' | 'chunk' | 'join'; MARQUEE_CHUNK_CAP?: number | undefined; AWS_BATCH_JOB_ARRAY_INDEX?: number | undefined }): WorkerMode {
+  if (env.MARQUEE_MODE === 'whole') return { kind: 'whole' };
+  if (!env.MARQUEE_CHUNK_CAP) throw new Error(`MARQUEE_MODE=${env.MARQUEE_MODE} needs MARQUEE_CHUNK_CAP`);
+  if (env.MARQUEE_MODE === 'join') return { kind: 'join', planCap: env.MARQUEE_CHUNK_CAP };
+  if (env.AWS_BATCH_JOB_ARRAY_INDEX === undefined) throw new Error('MARQUEE_MODE=chunk runs as an array child (AWS_BATCH_JOB_ARRAY_INDEX)');
+  return { kind: 'chunk', index: env.AWS_BATCH_JOB_ARRAY_INDEX, planCap: env.MARQUEE_CHUNK_CAP };
 }
 
 /** Container entry point. */
@@ -101,8 +233,12 @@ export async function main(): Promise<void> {
       MARQUEE_JOB_ID: z.string().min(1),
       MARQUEE_ATTEMPT: z.coerce.number().int().positive().default(1),
       MARQUEE_OUTPUT_PREFIX: z.string().startsWith('s3://'),
+      MARQUEE_MODE: z.enum(['whole', 'chunk', 'join']).default('whole'),
+      MARQUEE_CHUNK_CAP: z.coerce.number().int().positive().optional(),
+      AWS_BATCH_JOB_ARRAY_INDEX: z.coerce.number().int().nonnegative().optional(),
     }),
   );
+  const mode = modeFromEnv(env);
   const controller = new AbortController();
   process.once('SIGTERM', () => controller.abort());
   process.once('SIGINT', () => controller.abort());
@@ -117,6 +253,7 @@ export async function main(): Promise<void> {
       outputPrefix: env.MARQUEE_OUTPUT_PREFIX.endsWith('/') ? env.MARQUEE_OUTPUT_PREFIX : `${env.MARQUEE_OUTPUT_PREFIX}/`,
       workDir,
       signal: controller.signal,
+      mode,
       log,
     });
   } finally {

@@ -1,6 +1,7 @@
-import { SubmitJobCommand, TerminateJobCommand, type BatchClient } from '@aws-sdk/client-batch';
+import { SubmitJobCommand, TerminateJobCommand, type BatchClient, type SubmitJobCommandInput } from '@aws-sdk/client-batch';
 import { CancelJobCommand, CreateJobCommand, type CreateJobCommandInput, type MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import type { Backend, Job, Recipe, Tier } from '../core/types';
+import { chunkedExternalId, parseExternalId } from './flow/common';
 import { renderMediaConvertJob, type MediaConvertRenderOptions } from './mediaconvert-job';
 
 /** One submission of a job to a cloud encoder. */
@@ -13,6 +14,11 @@ export interface Submission {
   restart?: number;
   outputPrefix: string;
   accelerated: boolean;
+  /**
+   * Batch GPU only: encode in closed-GOP chunks, an array job of `children` plus a join job; absent =
+   * one job. `planCap` is the cap `cloudChunkPlan` was called with: every worker recomputes the plan with it.
+   */
+  chunks?: { children: number; planCap: number };
 }
 
 export interface CloudEncoder {
@@ -77,23 +83,39 @@ export interface BatchConfig {
   jobDefinition: string;
 }
 
-/** Batch `SubmitJob` of the GPU worker to the tier's job queue; the worker reads the recipe from the job table. */
+/**
+ * Batch `SubmitJob` of the GPU worker to the tier's job queue; the worker reads the recipe from the
+ * job table. A chunked submission is an array job of `chunks` children (each encodes its chunk of
+ * every rung; the job definition's retry strategy retries a failed child alone) and a join job that
+ * depends on the array (it runs once every child succeeded and fails at once if one fails).
+ */
 export class BatchGpuEncoder implements CloudEncoder {
   readonly backend = 'batch-gpu' as const;
 
   constructor(private readonly batch: BatchClient, private readonly config: BatchConfig) {}
 
   async submit(s: Submission): Promise<string> {
+    const chunks = s.chunks?.children ?? 1;
+    if (chunks < 2) return this.submitOne(s, submissionName(s), {});
+    const mode = { MARQUEE_CHUNK_CAP: String(s.chunks!.planCap) };
+    const arrayId = await this.submitOne(s, `${submissionName(s)}-chunks`, { ...mode, MARQUEE_MODE: 'chunk' }, { arrayProperties: { size: chunks } });
+    const joinId = await this.submitOne(s, `${submissionName(s)}-join`, { ...mode, MARQUEE_MODE: 'join' }, { dependsOn: [{ jobId: arrayId }] });
+    return chunkedExternalId(joinId, arrayId, chunks);
+  }
+
+  private async submitOne(s: Submission, name: string, env: Record<string, string>, extra: Pick<SubmitJobCommandInput, 'arrayProperties' | 'dependsOn'> = {}): Promise<string> {
     const out = await this.batch.send(
       new SubmitJobCommand({
-        jobName: submissionName(s).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
+        jobName: name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
         jobQueue: this.config.jobQueues[s.tier],
         jobDefinition: this.config.jobDefinition,
+        ...extra,
         containerOverrides: {
           environment: [
             { name: 'MARQUEE_JOB_ID', value: s.job.id },
             { name: 'MARQUEE_ATTEMPT', value: String(s.attempt) },
             { name: 'MARQUEE_OUTPUT_PREFIX', value: s.outputPrefix },
+            ...Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
           ],
         },
         tags: { jobId: s.job.id, tier: s.tier },
@@ -104,8 +126,13 @@ export class BatchGpuEncoder implements CloudEncoder {
     return out.jobId;
   }
 
-  /** `TerminateJob` (cancels a job not yet running, stops a running one; a finished job is left as it is). */
+  /**
+   * `TerminateJob` (cancels a job not yet running, stops a running one; a finished job is left as it
+   * is). A chunked submission terminates the join first (so it cannot start on a half array), then the
+   * array job (its children with it).
+   */
   async cancel(externalId: string, reason: string): Promise<void> {
-    await this.batch.send(new TerminateJobCommand({ jobId: externalId, reason: reason.slice(0, 256) }));
+    const ids = parseExternalId(externalId);
+    for (const jobId of [ids.primary, ...(ids.arrayId ? [ids.arrayId] : [])]) await this.batch.send(new TerminateJobCommand({ jobId, reason: reason.slice(0, 256) }));
   }
 }

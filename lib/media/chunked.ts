@@ -1,5 +1,5 @@
 import { mkdir, rm, writeFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { EncodeFailedError, MarqueeError } from '../core/errors';
 import type { ChunkRange } from '../core/pipeline';
 import { gopFrames } from '../core/pipeline';
@@ -140,6 +140,7 @@ export async function encodeChunk(input: ChunkEncodeInput): Promise<{ path: stri
   const run = input.run ?? runProcess;
   const { chunk } = input;
   const timeoutMs = input.timeoutMs ?? 120_000 + chunk.durationSec * 30_000;
+  await mkdir(dirname(input.outPath), { recursive: true });
   for (let attempt = 1; ; attempt++) {
     try {
       const args = chunkArgs({ source: input.source, rendition: input.rendition, chunk, outPath: input.outPath, ...(input.threads ? { threads: input.threads } : {}) });
@@ -199,6 +200,7 @@ export async function joinChunks(input: ChunkJoinInput): Promise<{ frames: numbe
 async function concatAndCheck(input: Omit<ChunkJoinInput, 'audio'>, audioPath: string | undefined): Promise<{ frames: number; durationSec: number; cpuSec: number }> {
   const run = input.run ?? runProcess;
   const base = (opts: RunOptions = {}): RunOptions => ({ ...opts, ...(input.signal ? { signal: input.signal } : {}) });
+  await mkdir(dirname(input.outPath), { recursive: true });
   const list = join(input.workDir, `chunks-${input.rendition.id}.txt`);
   await writeFile(list, concatList(input.chunkPaths));
   const joinArgs = ['-benchmark', '-hide_banner', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list];

@@ -124,3 +124,25 @@ export interface WorkerManifest {
   renditions: { renditionId: string; outputs: string[]; bytes: number; wallSec: number; cpuSec?: number }[];
   gpu: boolean;
 }
+
+/**
+ * A Batch submission as its parts: a whole-title job is one job id; a chunked one is an array job of
+ * `chunks` children plus the join job that depends on it, stored as `<joinId>+<arrayId>*<chunks>`
+ * (Batch job ids are UUIDs). Complete matches events on `primary` (the join); preemption terminates all.
+ */
+export interface BatchSubmissionIds {
+  primary: string;
+  arrayId?: string;
+  /** Encoder slots the submission takes (the array's width; 1 for a whole-title job). */
+  slots: number;
+}
+
+export const chunkedExternalId = (joinId: string, arrayId: string, chunks: number): string => `${joinId}+${arrayId}*${chunks}`;
+
+export function parseExternalId(externalId: string): BatchSubmissionIds {
+  const m = /^([^+]+)\+([^*]+)\*(\d+)$/.exec(externalId);
+  return m ? { primary: m[1]!, arrayId: m[2]!, slots: Math.max(1, Number(m[3])) } : { primary: externalId, slots: 1 };
+}
+
+/** Encoder slots a running job holds (a chunked Batch job holds one per array child). */
+export const slotsOf = (job: Job): number => (job.dispatch?.externalId ? parseExternalId(job.dispatch.externalId).slots : 1);

@@ -3,7 +3,7 @@ import { transition } from '../../core/job';
 import type { Clock, JobStore, ObjectStore } from '../../ports';
 import type { TaskTokens } from '../task-tokens';
 import { outcomeOfExitCode } from '../worker-exit';
-import { outputPrefixFor, update, type EncoderStateChange, type FlowMetrics, type WorkerManifest } from './common';
+import { outputPrefixFor, parseExternalId, update, type EncoderStateChange, type FlowMetrics, type WorkerManifest } from './common';
 
 export interface CompleteDeps {
   store: JobStore;
@@ -21,11 +21,17 @@ export type CompleteOutcome = 'ignored' | 'progress' | 'succeeded' | 'retry' | '
 /**
  * Record an encoder state change and answer the workflow: success moves the job to VERIFYING with
  * the actual times (prediction feedback) and sends SendTaskSuccess; a failure moves it to RETRYING
- * and sends SendTaskFailure(EncodeFailed) — or EncodeRejected when the input is at fault.
+ * and sends SendTaskFailure(EncodeFailed) — or EncodeRejected when the input is at fault. A chunked
+ * Batch encode is judged by its join job: it succeeds with the manifest the join writes, and fails
+ * (Batch fails it at once) when a chunk child failed after its retries.
  */
 export async function completeEncode(deps: CompleteDeps, change: EncoderStateChange): Promise<CompleteOutcome> {
   const job = await deps.store.get(change.jobId);
-  if (!job || job.status !== 'ENCODING' || job.dispatch?.externalId !== change.externalId) return 'ignored';
+  if (!job || job.status !== 'ENCODING' || !job.dispatch?.externalId) return 'ignored';
+  // A chunked Batch encode answers on its join job's events; its chunk children (`<arrayId>:<i>`) only report progress.
+  const ids = parseExternalId(job.dispatch.externalId);
+  const child = ids.arrayId !== undefined && change.externalId.split(':')[0] === ids.arrayId;
+  if (change.externalId !== ids.primary && !(child && change.state === 'progress')) return 'ignored';
   const token = job.dispatch.taskToken;
   if (change.state === 'progress') {
     await update(deps.store, job.id, (cur) => (cur.dispatch ? { ...cur, dispatch: { ...cur.dispatch, progress: change.progress ?? cur.dispatch.progress } } : cur));

@@ -6,7 +6,8 @@ import type { Clock, JobStore, QueuedWork } from '../../ports';
 import type { CloudEncoder } from '../encoders';
 import type { TaskTokens } from '../task-tokens';
 import type { SqsWorkQueue } from '../work-queue';
-import { CLOUD_BACKENDS, cloudPools, isCloud, outputPrefixFor, pinnedBackend, update, type CloudBackend, type FlowMetrics } from './common';
+import { cloudChunkPlan } from '../chunk-plan';
+import { CLOUD_BACKENDS, cloudPools, isCloud, outputPrefixFor, pinnedBackend, slotsOf, update, type CloudBackend, type FlowMetrics } from './common';
 
 export interface DispatchDeps {
   store: JobStore;
@@ -56,7 +57,8 @@ export async function dispatchWork(deps: DispatchDeps): Promise<DispatchSummary>
   const now = deps.clock.now();
   const encoding = await deps.store.listByStatus(['ENCODING']);
   const inFlight: Record<CloudBackend, number> = { mediaconvert: 0, 'batch-gpu': 0 };
-  for (const j of encoding) if (isCloud(j.dispatch?.backend)) inFlight[j.dispatch.backend] += 1;
+  // A chunked Batch job holds one slot per array child.
+  for (const j of encoding) if (isCloud(j.dispatch?.backend)) inFlight[j.dispatch.backend] += slotsOf(j);
   const summary: DispatchSummary = { received: 0, submitted: [], preempted: [], waiting: 0, dropped: 0, inFlight };
 
   const work: QueuedWork[] = [];
@@ -109,11 +111,16 @@ export async function dispatchWork(deps: DispatchDeps): Promise<DispatchSummary>
     const attempt = job.attempts + 1;
     const restart = job.dispatch?.preemptions ?? 0;
     const variant = job.recipe?.variants[job.recipe.activeVariant];
+    // Batch GPU: chunk as the pipeline plans it (the schedule bench's Marquee row), one child per free slot at most.
+    const planCap = Math.max(1, deps.capacity[backend] - inFlight[backend]);
+    const chunks = backend === 'batch-gpu' ? cloudChunkPlan(job, planCap).width : 1;
+    if (backend === 'batch-gpu' && inFlight[backend] >= deps.capacity[backend] && !victim) continue; // earlier chunked jobs of this tick took the slots
     try {
-      const externalId = await deps.encoders[backend].submit({ job, tier: job.value?.tier ?? item.work.tier, attempt, restart, outputPrefix: outputPrefixFor(deps.outputBucket, job, attempt), accelerated: backend === 'mediaconvert' && (variant?.accelerated ?? false) });
+      const externalId = await deps.encoders[backend].submit({ job, tier: job.value?.tier ?? item.work.tier, attempt, restart, outputPrefix: outputPrefixFor(deps.outputBucket, job, attempt), accelerated: backend === 'mediaconvert' && (variant?.accelerated ?? false), ...(chunks > 1 ? { chunks: { children: chunks, planCap } } : {}) });
       await update(deps.store, job.id, (cur) => {
         const tried = cur.dispatch?.tried ?? [];
-        const next = transition(cur, 'ENCODING', now, `submitted to ${backend} (${d.reason})`, {
+        const split = chunks > 1 ? `, ${chunks} chunks: array job + join` : '';
+        const next = transition(cur, 'ENCODING', now, `submitted to ${backend}${split} (${d.reason})`, {
           allocation: cur.allocation ? { ...cur.allocation, backend } : cur.allocation,
           dispatch: {
             backend,
@@ -128,10 +135,10 @@ export async function dispatchWork(deps: DispatchDeps): Promise<DispatchSummary>
           },
         });
         const why = victim && victims.get(d) ? `; took the slot of ${victim.id} (bounded preemption)` : '';
-        return recordDecision(next, { at: now, kind: 'schedule', action: `dispatch to ${backend}`, reason: `${d.reason}; est. $${d.estCostUsd.toFixed(3)}${why}` });
+        return recordDecision(next, { at: now, kind: 'schedule', action: `dispatch to ${backend}`, reason: `${d.reason}; est. $${d.estCostUsd.toFixed(3)}${split}${why}` });
       });
       await deps.queue.ack(item.work);
-      inFlight[backend] += 1;
+      inFlight[backend] += chunks;
       chosen.add(d.entry);
       summary.submitted.push({ jobId: job.id, backend, externalId, tier: job.value?.tier ?? item.work.tier });
     } catch (e) {
@@ -183,7 +190,7 @@ async function preempt(deps: DispatchDeps, victim: Job, by: Job, now: number, su
     deps.metrics?.add('CancelFailed', 'Count', 1, { backend });
     if (!(e instanceof Error)) throw e;
   }
-  summary.inFlight[backend] -= 1;
+  summary.inFlight[backend] -= slotsOf(victim);
   summary.preempted.push({ jobId: victim.id, backend, externalId, by: by.id });
   return true;
 }
