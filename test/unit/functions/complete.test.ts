@@ -161,3 +161,45 @@ describe('complete handler', () => {
     expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskHeartbeatCommand, { taskToken: 'token-ok' });
   });
 });
+
+describe('complete handler, chunked Batch encode (array job + join)', () => {
+  const JOIN = 'join-5e5e';
+  const ARRAY = 'array-6f6f';
+  const chunked = (id: string, token: string) => encodingJob(id, 'batch-gpu', `${JOIN}+${ARRAY}*4`, token);
+  /** The Batch event of one of the submission's jobs: the join, the array parent, or a child `<array>:<i>`. */
+  const eventOf = (job: Job, batchJobId: string, status: string, container: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => {
+    const e = batchEvent(job, status, container);
+    return { ...e, detail: { ...e.detail, jobId: batchJobId, ...extra } };
+  };
+
+  it('join SUCCEEDED: reads the manifest the join wrote and answers SendTaskSuccess, as for a whole-title job', async () => {
+    const job = chunked('premium-chunked-1', 'token-chunked');
+    table.seed(job);
+    const manifest: WorkerManifest = { jobId: job.id, attempt: 1, gpu: true, renditions: activeLadder(job.recipe!).map((r) => ({ renditionId: r.id, outputs: [`s3://marquee-output/${job.id}/a1/${r.id}.mp4`], bytes: 1000, wallSec: 20 })) };
+    s3.on(GetObjectCommand, { Bucket: 'marquee-output', Key: `${job.id}/a1/manifest.json` }).resolves({ Body: { transformToString: async () => JSON.stringify(manifest) } as never });
+    await handler(sqsBatch([eventOf(job, JOIN, 'SUCCEEDED', { exitCode: 0 })]), lambdaContext());
+    const stored = table.job(job.id)!;
+    expect(stored.status).toBe('VERIFYING');
+    expect(stored.renditions.map((r) => r.outputs)).toEqual(manifest.renditions.map((m) => m.outputs));
+    expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, { taskToken: 'token-chunked', output: JSON.stringify({ backend: 'batch-gpu', externalId: JOIN, wallSec: 600, outputs: manifest.renditions.length }) });
+  });
+
+  it('join FAILED because a chunk child failed after its retries (no container ran): RETRYING and SendTaskFailure(EncodeFailed)', async () => {
+    const job = chunked('premium-chunked-2', 'token-chunked-2');
+    table.seed(job);
+    await handler(sqsBatch([eventOf(job, JOIN, 'FAILED', {}, { statusReason: 'Dependent Job failed', container: { environment: [{ name: 'MARQUEE_JOB_ID', value: job.id }] } })]), lambdaContext());
+    expect(table.job(job.id)!.status).toBe('RETRYING');
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: 'token-chunked-2', error: 'EncodeFailed' });
+  });
+
+  it('the array parent and its children never settle the job; a running child counts as progress (heartbeat)', async () => {
+    const job = chunked('premium-chunked-3', 'token-chunked-3');
+    table.seed(job);
+    await handler(sqsBatch([eventOf(job, ARRAY, 'FAILED'), eventOf(job, `${ARRAY}:2`, 'FAILED', { exitCode: 1 }), eventOf(job, `${ARRAY}:1`, 'SUCCEEDED', { exitCode: 0 }), eventOf(job, ARRAY, 'SUCCEEDED')]), lambdaContext());
+    expect(table.job(job.id)!.status).toBe('ENCODING');
+    expect(sfn).not.toHaveReceivedAnyCommand();
+    await handler(sqsBatch([eventOf(job, `${ARRAY}:0`, 'RUNNING')]), lambdaContext());
+    expect(table.job(job.id)!.status).toBe('ENCODING');
+    expect(sfn).toHaveReceivedCommandWith(SendTaskHeartbeatCommand, { taskToken: 'token-chunked-3' });
+  });
+});

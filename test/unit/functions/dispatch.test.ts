@@ -272,3 +272,83 @@ describe('dispatch handler → bounded preemption', () => {
     expect(table.job(victim.id)!.status).toBe('QUEUED');
   });
 });
+
+describe('dispatch handler → Batch GPU, chunk-parallel', () => {
+  // A long premium title (30 min): the pipeline chunks every closed-GOP rung, as the schedule bench's Marquee row does.
+  const longPremium = (id: string) => queuedJob(id, { creatorTier: 'partner', expectedViews: 1_000_000, monetized: true }, T0, { durationSec: 1800 });
+  beforeEach(() => {
+    batch.on(SubmitJobCommand).callsFake((input: { jobName: string }) => ({ jobId: input.jobName.endsWith('-chunks') ? `arr-${input.jobName.slice(0, 8)}` : `join-${input.jobName.slice(0, 8)}`, jobName: input.jobName, jobArn: 'arn:batch:job' }));
+  });
+  const envOf = (call: number) => Object.fromEntries(batch.commandCalls(SubmitJobCommand)[call]!.args[0].input.containerOverrides!.environment!.map((e) => [e.name, e.value]));
+
+  it('submits an array job of one chunk child per free GPU slot and a join job that depends on it, and counts the array as that many slots', async () => {
+    const handler = await dispatchWith({ mediaconvert: 0, 'batch-gpu': 4 });
+    const job = longPremium('epic-7a7a');
+    table.seed(job);
+    queues({ [job.value!.tier]: [message(job, 'token-epic')] });
+    const summary = (await handler({}, lambdaContext())) as Awaited<ReturnType<Handler>> & { inFlight: Record<string, number> };
+
+    const calls = batch.commandCalls(SubmitJobCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatchObject({ jobName: `${job.id}-a1-chunks`, jobQueue: BATCH_QUEUES[job.value!.tier], jobDefinition: JOB_DEFINITION, arrayProperties: { size: 4 } });
+    expect(envOf(0)).toMatchObject({ MARQUEE_JOB_ID: job.id, MARQUEE_MODE: 'chunk', MARQUEE_CHUNK_CAP: '4', MARQUEE_OUTPUT_PREFIX: `s3://marquee-output/${job.id}/a1/` });
+    expect(calls[1]).toMatchObject({ jobName: `${job.id}-a1-join`, dependsOn: [{ jobId: 'arr-epic-7a7' }] });
+    expect(calls[1]!.arrayProperties).toBeUndefined();
+    expect(envOf(1)).toMatchObject({ MARQUEE_MODE: 'join', MARQUEE_CHUNK_CAP: '4' });
+    expect(summary.submitted).toEqual([{ jobId: job.id, backend: 'batch-gpu', externalId: 'join-epic-7a7+arr-epic-7a7*4', tier: job.value!.tier }]);
+    expect(summary.inFlight['batch-gpu']).toBe(4);
+    const stored = table.job(job.id)!;
+    expect(stored.dispatch).toMatchObject({ backend: 'batch-gpu', externalId: 'join-epic-7a7+arr-epic-7a7*4', taskToken: 'token-epic' });
+    expect(stored.decisions.at(-1)!.reason).toMatch(/4 chunks: array job \+ join/);
+  });
+
+  it('a running chunked job holds its N slots: the next title waits while the GPU pool is full', async () => {
+    const handler = await dispatchWith({ mediaconvert: 0, 'batch-gpu': 4 });
+    const running = encodingJob('epic-run-1', 'batch-gpu', 'join-1+arr-1*4', 'token-run');
+    const next = queuedJob('short-2b2b', { creatorTier: 'partner', expectedViews: 1_000_000, monetized: true });
+    table.seed(running, next);
+    queues({ [next.value!.tier]: [message(next, 'token-next')] });
+    const summary = await handler({}, lambdaContext());
+    expect(summary.submitted).toEqual([]);
+    expect(summary.waiting).toBe(1);
+    expect(batch).not.toHaveReceivedCommand(SubmitJobCommand);
+  });
+
+  it('within one tick, a chunked title takes the slots the scheduler counted as free: the title after it waits', async () => {
+    const handler = await dispatchWith({ mediaconvert: 0, 'batch-gpu': 2 });
+    const first = longPremium('epic-3c3c');
+    const second = longPremium('epic-4d4d');
+    table.seed(first, second);
+    queues({ [first.value!.tier]: [message(first, 'token-1'), message(second, 'token-2')] });
+    const summary = await handler({}, lambdaContext());
+    expect(summary.submitted).toHaveLength(1);
+    expect(summary.waiting).toBe(1);
+    expect(batch.commandCalls(SubmitJobCommand)[0]!.args[0].input.arrayProperties).toEqual({ size: 2 });
+  });
+
+  it('a short title stays one whole-title job (no array)', async () => {
+    const handler = await dispatchWith({ mediaconvert: 0, 'batch-gpu': 4 });
+    const job = queuedJob('short-5e5e', { creatorTier: 'partner', expectedViews: 1_000_000, monetized: true });
+    table.seed(job);
+    queues({ [job.value!.tier]: [message(job, 'token-short')] });
+    await handler({}, lambdaContext());
+    expect(batch).toHaveReceivedCommandTimes(SubmitJobCommand, 1);
+    expect(batch.commandCalls(SubmitJobCommand)[0]!.args[0].input.arrayProperties).toBeUndefined();
+  });
+
+  it('preempting a chunked encode terminates its join and its array (the children with it) and frees its N slots', async () => {
+    // As in the bounded-preemption fleet: MediaConvert busy, the GPU pool held by young bulk work (here chunked, 2 slots).
+    const handler = await dispatchWith({ mediaconvert: 1, 'batch-gpu': 2 });
+    const victim = encodingJob('bulk-gpu-chunked', 'batch-gpu', 'join-v+arr-v*2', 'token-victim', T0, { creatorTier: 'new', expectedViews: 10 });
+    const onMc = encodingJob('std-mc-0008', 'mediaconvert', 'mc-busy', 'token-mc', T0, { creatorTier: 'regular', expectedViews: 20_000 });
+    const premium = queuedJob('premium-0009', { creatorTier: 'partner', expectedViews: 1_000_000, monetized: true });
+    table.seed(victim, onMc, premium);
+    queues({ premium: [message(premium, 'token-premium')] });
+    const summary = await handler({}, lambdaContext());
+    expect(summary.preempted).toEqual([{ jobId: victim.id, backend: 'batch-gpu', externalId: 'join-v+arr-v*2', by: premium.id }]);
+    expect(batch).toHaveReceivedCommandWith(TerminateJobCommand, { jobId: 'join-v' });
+    expect(batch).toHaveReceivedCommandWith(TerminateJobCommand, { jobId: 'arr-v' });
+    expect(batch).toHaveReceivedCommandTimes(TerminateJobCommand, 2);
+    expect(summary.submitted.map((s) => s.jobId)).toEqual([premium.id]);
+  });
+});
