@@ -124,7 +124,8 @@ export class StatelessStack extends Stack {
     // The Batch worker reads the job and its source, writes outputs.
     data.jobs.bindRead(this.batch.jobRole);
     this.batch.jobRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [data.ingestObjectsArn] }));
-    this.batch.jobRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [data.outputObjectsArn] }));
+    // GetObject too: a chunked encode's join job reads the chunks and chunk manifests its array children wrote.
+    this.batch.jobRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [data.outputObjectsArn] }));
     this.batch.jobRole.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [data.key.keyArn] }));
 
     this.workflow = new EncodeWorkflow(this, 'EncodeWorkflow', {
