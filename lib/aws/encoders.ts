@@ -129,10 +129,15 @@ export class BatchGpuEncoder implements CloudEncoder {
   /**
    * `TerminateJob` (cancels a job not yet running, stops a running one; a finished job is left as it
    * is). A chunked submission terminates the join first (so it cannot start on a half array), then the
-   * array job (its children with it).
+   * array parent and each child (`<arrayId>:<i>`, the ids Batch gives them) by name: the API reference
+   * documents cancelling a PENDING array parent's children (CancelJob), not terminating running ones.
    */
   async cancel(externalId: string, reason: string): Promise<void> {
     const ids = parseExternalId(externalId);
-    for (const jobId of [ids.primary, ...(ids.arrayId ? [ids.arrayId] : [])]) await this.batch.send(new TerminateJobCommand({ jobId, reason: reason.slice(0, 256) }));
+    const children = ids.arrayId ? [ids.arrayId, ...Array.from({ length: ids.slots }, (_, i) => `${ids.arrayId}:${i}`)] : [];
+    const terminate = (jobId: string) => this.batch.send(new TerminateJobCommand({ jobId, reason: reason.slice(0, 256) }));
+    await terminate(ids.primary);
+    // Best effort per child: one already gone (or never started) must not keep the others running.
+    await Promise.allSettled(children.map(terminate));
   }
 }
