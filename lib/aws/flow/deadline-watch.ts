@@ -4,7 +4,7 @@ import { marqueePolicy, queueEntryFor } from '../../core/scheduling';
 import type { Backend } from '../../core/types';
 import type { Clock, EventPublisher, JobStore } from '../../ports';
 import { TransientError } from '../errors';
-import { cloudPools, emit, isCloud, pinnedBackend, update, type CloudBackend, type FlowMetrics } from './common';
+import { cloudPools, emit, isCloud, pinnedBackend, slotsOf, update, type CloudBackend, type FlowMetrics } from './common';
 
 export interface DeadlineWatchDeps {
   store: JobStore;
@@ -24,7 +24,7 @@ export async function watchDeadlines(deps: DeadlineWatchDeps): Promise<{ atRisk:
   const queuedJobs = await deps.store.listByStatus(['QUEUED', 'RETRYING']);
   const runningJobs = await deps.store.listByStatus(['ENCODING']);
   const inFlight: Record<CloudBackend, number> = { mediaconvert: 0, 'batch-gpu': 0 };
-  for (const j of runningJobs) if (isCloud(j.dispatch?.backend)) inFlight[j.dispatch.backend] += 1;
+  for (const j of runningJobs) if (isCloud(j.dispatch?.backend)) inFlight[j.dispatch.backend] += slotsOf(j); // a chunked Batch job holds N slots
   const pools = cloudPools(deps.capacity, inFlight);
   // A preempted job keeps its place: its first queue time is on its dispatch record.
   const queued = queuedJobs.map((j) => queueEntryFor(j, j.dispatch?.queuedAt ?? j.history.findLast((h) => h.to === 'QUEUED')?.at ?? j.createdAt, pinnedBackend(j) ? { pinnedPool: pinnedBackend(j)! } : {}));
