@@ -9,7 +9,7 @@ export function registerRun(program: Command): void {
     .command('run', { isDefault: true })
     .description('analyse, prioritise, encode (ffmpeg), verify and publish uploads locally; no inputs = a generated sample workload')
     .argument('[inputs...]', 'video files or folders (a `<name>.json` sidecar next to a file carries its business metadata)')
-    .option('-o, --out <dir>', 'output folder: <out>/<jobId>/ renditions, HLS, job.json; <out>/report.json; the job database (env MARQUEE_OUT)', 'marquee-out')
+    .option('-o, --out <dir>', 'output folder: <out>/<jobId>/ renditions, HLS, job.json; <out>/report.json; the job database (env MARQUEE_OUT; default marquee-out)')
     .addOption(new Option('-w, --workers <n>', 'concurrent ffmpeg encodes (env MARQUEE_WORKERS; default: half the cores)'))
     .addOption(new Option('--threads <n>', 'threads per ffmpeg (default: cores / workers)'))
     .option('--vmaf-model <path>', 'libvmaf .pkl model: adds VMAF to verification (env MARQUEE_VMAF_MODEL)')
