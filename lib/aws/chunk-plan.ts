@@ -1,10 +1,11 @@
 /**
  * How a Batch GPU job is split into an array of chunk workers: the same core planning as the
- * simulator and the local runtime (lib/core/pipeline `chunksForRendition`: long titles and 4K
- * rungs, closed GOPs only; else the allocation's chunk count), capped at the GPU slots. Pure: the
+ * simulator and the local runtime (lib/core/pipeline `chunksForRendition` under `pipelinePolicyFor`
+ * the job's tier: critical/premium titles from 30 s, others long titles and 4K rungs; closed GOPs
+ * only; else the allocation's chunk count), capped at the free GPU slots. Pure: the
  * dispatch step sizes the array with it and every worker recomputes it from the job record.
  */
-import { chunksForRendition, DEFAULT_PIPELINE_POLICY, planChunks, type ChunkRange } from '../core/pipeline';
+import { chunksForRendition, pipelinePolicyFor, planChunks, type ChunkRange } from '../core/pipeline';
 import { activeLadder } from '../core/recipes';
 import type { Job } from '../core/types';
 
@@ -22,11 +23,12 @@ export function cloudChunkPlan(job: Job, maxChunks: number): CloudChunkPlan {
   const durationSec = job.profile?.source.durationSec ?? 0;
   const ladder = job.recipe ? activeLadder(job.recipe) : [];
   const cap = Math.max(1, Math.floor(maxChunks));
+  const policy = pipelinePolicyFor(job.value?.tier);
   const allocated = Math.min(job.allocation?.chunks ?? 1, cap);
   const chunked: CloudChunkPlan['chunked'] = [];
   const unchunked: string[] = [];
   for (const r of ladder) {
-    let chunks = durationSec > 0 && cap > 1 ? chunksForRendition(r, durationSec, DEFAULT_PIPELINE_POLICY, cap) : [];
+    let chunks = durationSec > 0 && cap > 1 ? chunksForRendition(r, durationSec, policy, cap) : [];
     if (chunks.length < 2 && allocated > 1 && r.closedGop && durationSec > 0) {
       chunks = planChunks(durationSec, r.gopSeconds, r.fps, { targetChunkSec: durationSec / allocated, minChunkSec: r.gopSeconds, maxChunks: allocated });
     }

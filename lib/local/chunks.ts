@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chunksForRendition, DEFAULT_PIPELINE_POLICY, planChunks, type ChunkRange, type PipelinePolicy } from '../core/pipeline';
+import { chunksForRendition, DEFAULT_PIPELINE_POLICY, FAST_LANE_PIPELINE, FAST_LANE_TIERS, planChunks, type ChunkRange, type PipelinePolicy } from '../core/pipeline';
 import type { Job, Rendition } from '../core/types';
 import { chunkPaths } from '../media/encode';
 
@@ -29,6 +29,11 @@ export interface ChunkingOptions {
   chunkSeconds?: number;
   /** Pipeline policy for the default case (lib/core/pipeline). */
   policy?: PipelinePolicy;
+  /**
+   * Encode workers in the pool: critical/premium titles the default policy leaves whole are cut by
+   * the fast-lane policy into at most this many chunks (none with one worker: no parallelism to gain).
+   */
+  workers?: number;
 }
 
 /** The pipeline policy that `--chunk-seconds` stands for. */
@@ -48,6 +53,11 @@ export function planRenditionChunks(job: Job, rendition: Rendition, jobDir: stri
   const policy = opts.chunkSeconds ? chunkSecondsPolicy(opts.chunkSeconds, opts.policy) : (opts.policy ?? DEFAULT_PIPELINE_POLICY);
   let chunks = chunksForRendition(rendition, durationSec, policy);
   let reason = opts.chunkSeconds ? `--chunk-seconds ${opts.chunkSeconds}` : `pipeline policy (titles ≥ ${policy.chunkLongTitleSec} s, rungs ≥ ${policy.chunkMinHeight}p)`;
+  const tier = job.value?.tier;
+  if (chunks.length < 2 && !opts.chunkSeconds && tier && FAST_LANE_TIERS.includes(tier) && (opts.workers ?? 1) > 1) {
+    chunks = chunksForRendition(rendition, durationSec, FAST_LANE_PIPELINE, opts.workers);
+    reason = `${tier} fast lane (titles ≥ ${FAST_LANE_PIPELINE.chunkLongTitleSec} s, at most one chunk per worker)`;
+  }
   const allocated = job.allocation?.chunks ?? 1;
   if (chunks.length < 2 && !opts.chunkSeconds && allocated > 1) {
     const preds = job.prediction?.renditions ?? [];

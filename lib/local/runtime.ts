@@ -485,7 +485,7 @@ export class LocalRuntime {
   private chunkPlan(job: Job, r: Rendition, a: ActiveJob): ChunkPlan | undefined {
     if (!canChunk(this.o.encoder)) return undefined;
     const key = `${r.id}@${job.recipe?.activeVariant ?? 0}`;
-    if (!a.plans.has(key)) a.plans.set(key, planRenditionChunks(job, r, this.jobDir(job.id), this.o.chunking) ?? null);
+    if (!a.plans.has(key)) a.plans.set(key, planRenditionChunks(job, r, this.jobDir(job.id), { ...this.o.chunking, workers: this.o.workers }) ?? null);
     return a.plans.get(key) ?? undefined;
   }
 

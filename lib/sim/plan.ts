@@ -1,5 +1,5 @@
 /** Capacity planning helpers: size a fleet for a workload, run several policies on the same workload. */
-import { DEFAULT_PIPELINE_POLICY, type PipelinePolicy } from '../core/pipeline';
+import { FAST_LANE_PIPELINE, FAST_LANE_TIERS } from '../core/pipeline';
 import { policyByName, type MarqueeOptions, type PolicyName, type PreemptionOptions } from '../core/scheduling';
 import type { Tier } from '../core/types';
 import { buildArchetypes, type Archetype } from './archetypes';
@@ -44,21 +44,13 @@ export function fleetForPeakLoad(workload: WorkloadSpec, targetPeakLoad: number,
   return { ...defaultFleet(slots), name: `default-${slots}-for-peak-load-${targetPeakLoad}` };
 }
 
-/**
- * Pipeline policy for fast-lane titles: anything 30 s or longer is cut into ≈ 15 s closed-GOP
- * chunks (at most 12 per rung, each carrying at least 1.5× its own start and dispatch overhead), as many as there are
- * idle worker slots when the title is planned (`chunkToIdle`), so a premium title's latency falls
- * by parallelism off-peak instead of by holding fast slots idle for it, and chunking stops at
- * saturation.
- */
-export const FAST_LANE_PIPELINE: PipelinePolicy = { ...DEFAULT_PIPELINE_POLICY, chunkLongTitleSec: 30, targetChunkSec: 15, minChunkSec: 5, minChunkWorkFactor: 1.5, maxChunks: 12 };
 
 /**
  * Marquee's runner in the scheduling simulator: critical and premium titles run as chunked task
  * graphs on Batch workers (encodes and joins; no MediaConvert, which takes whole titles), every
  * other title as one encode task. Only encode work is modelled (as for every policy in that bench).
  */
-export function fastLaneRunner(tiers: readonly Tier[] = ['critical', 'premium'], minChunksWhenBusy = 1): JobRunner {
+export function fastLaneRunner(tiers: readonly Tier[] = FAST_LANE_TIERS, minChunksWhenBusy = 1): JobRunner {
   return titleRunner({ shape: 'multi-stage', multiStageTiers: tiers, stageCosts: false, preferRouted: false, chunkToIdle: true, minChunksWhenBusy, policy: FAST_LANE_PIPELINE, name: `chunked-${tiers.join('+')}` });
 }
 

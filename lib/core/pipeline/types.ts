@@ -1,4 +1,4 @@
-import type { Backend, Decision } from '../types';
+import type { Backend, Decision, Tier } from '../types';
 import { ASSUMED_PIPELINE_COSTS, MEASURED_PIPELINE_COSTS } from './measured';
 
 /**
@@ -155,3 +155,20 @@ export const DEFAULT_PIPELINE_POLICY: PipelinePolicy = {
   overheads: DEFAULT_OVERHEADS,
   stageCosts: DEFAULT_STAGE_COSTS,
 };
+
+/**
+ * Pipeline policy for fast-lane titles (critical, premium): anything 30 s or longer is cut into
+ * ≈ 15 s closed-GOP chunks (at most 12 per rung, each carrying at least 1.5× its own start and
+ * dispatch overhead). Callers cap the width at the idle worker slots when the title is planned, so
+ * a premium title's latency falls by parallelism off-peak and chunking stops at saturation. The
+ * schedule bench's Marquee row, the AWS Batch GPU array jobs and the local runtime all use it.
+ */
+export const FAST_LANE_PIPELINE: PipelinePolicy = { ...DEFAULT_PIPELINE_POLICY, chunkLongTitleSec: 30, targetChunkSec: 15, minChunkSec: 5, minChunkWorkFactor: 1.5, maxChunks: 12 };
+
+/** Tiers whose titles are chunked by the fast-lane policy. */
+export const FAST_LANE_TIERS: readonly Tier[] = ['critical', 'premium'];
+
+/** The pipeline policy for a title of `tier`: the fast-lane policy for critical/premium, else the default. */
+export function pipelinePolicyFor(tier: Tier | undefined): PipelinePolicy {
+  return tier && FAST_LANE_TIERS.includes(tier) ? FAST_LANE_PIPELINE : DEFAULT_PIPELINE_POLICY;
+}

@@ -34,6 +34,18 @@ describe('cloudChunkPlan (how a Batch GPU job splits into array children)', () =
     expect(cloudChunkPlan(planned(1800), 1).width).toBe(1);
   });
 
+  it('cuts a premium or critical title of 30 s or more into fast-lane chunks (as the schedule bench runs them); a standard one of the same length stays whole', () => {
+    const asTier = (tier: 'premium' | 'critical' | 'standard') => (j: Job): Job => ({ ...j, value: { ...j.value!, tier }, allocation: { ...j.allocation!, chunks: 1 } });
+    for (const tier of ['premium', 'critical'] as const) {
+      const plan = cloudChunkPlan(planned(60, asTier(tier)), 4);
+      expect(plan.width).toBeGreaterThanOrEqual(2);
+      expect(plan.width).toBeLessThanOrEqual(4);
+      for (const { chunks } of plan.chunked) expect(chunks.reduce((a, c) => a + c.durationSec, 0)).toBeCloseTo(60, 0);
+    }
+    expect(cloudChunkPlan(planned(60, asTier('standard')), 4).width).toBe(1);
+    expect(cloudChunkPlan(planned(20, asTier('premium')), 4).width).toBe(1);
+  });
+
   it("follows the allocation's chunk count when the pipeline would not chunk, and spreads open-GOP rungs whole over the children", () => {
     const job = planned(60, (j) => {
       const [first, ...rest] = j.recipe!.ladder;
