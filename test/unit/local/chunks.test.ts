@@ -8,7 +8,7 @@ import { planRenditionChunks } from '../../../lib/local/chunks';
 import { aMetadata, aProfile } from '../../helpers/factories';
 
 const titleOf = (durationSec: number, tier: Tier): Job => {
-  const job = planJob(newJob({ id: 't', source: { uri: '/in/t.mp4' }, metadata: aMetadata(), now: 0 }), aProfile({}, { durationSec }), { now: 1 });
+  const job = planJob(newJob({ id: 't', source: { uri: '/in/t.mp4' }, metadata: aMetadata(), now: 0 }), aProfile({}, { durationSec }), { now: 1, backend: 'local' });
   return { ...job, value: { ...job.value!, tier }, allocation: { ...job.allocation!, chunks: 1 } };
 };
 const closedGopRung = (job: Job) => activeLadder(job.recipe!).find((r) => r.closedGop)!;
