@@ -15,7 +15,7 @@ import { FfprobeProber } from '../../../lib/media/probe';
 import { synthesizeClip } from '../../../lib/media/synth';
 import { modeFromEnv, runWorker, type ChunkManifest, type WorkerMode } from '../../../functions/batch-worker/main';
 import { aMetadata } from '../../helpers/factories';
-import { startEmulators, type Emulators } from './emulators';
+import { abortAfterDownload, startEmulators, type Emulators } from './emulators';
 
 let emu: Emulators;
 let dir: string;
@@ -98,18 +98,7 @@ describe('the Batch GPU worker, chunked (array children + join)', () => {
     const job = await chunkedJob('worker-chunk-term');
     const prefix = outputPrefixFor(emu.outputBucket, job, 1);
     const ctl = new AbortController();
-    // SIGTERM lands once the source is downloaded, as the chunk encode starts.
-    const terminating = new Proxy(objects, {
-      get(target, key, receiver) {
-        if (key === 'download')
-          return async (...args: Parameters<typeof objects.download>) => {
-            await target.download(...args);
-            ctl.abort();
-          };
-        const value: unknown = Reflect.get(target, key, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const terminating = abortAfterDownload(objects, ctl);
     expect(await run(job, prefix, { kind: 'chunk', index: 1, planCap: CAP }, ctl.signal, terminating)).toBe(WORKER_EXIT.interrupted);
     expect(await objects.list(prefix)).toEqual([]);
   });

@@ -12,7 +12,7 @@ import { FfprobeProber } from '../../../lib/media/probe';
 import { synthesizeClip } from '../../../lib/media/synth';
 import { runWorker } from '../../../functions/batch-worker/main';
 import { aMetadata } from '../../helpers/factories';
-import { startEmulators, type Emulators } from './emulators';
+import { abortAfterDownload, startEmulators, type Emulators } from './emulators';
 
 let emu: Emulators;
 let dir: string;
@@ -58,18 +58,7 @@ describe('the Batch GPU worker', () => {
     const job = await plannedJob('worker-term');
     const prefix = outputPrefixFor(emu.outputBucket, job, 1);
     const ctl = new AbortController();
-    // SIGTERM lands once the source is downloaded, as the encode starts (a timer raced a 1 s encode).
-    const terminating = new Proxy(objects, {
-      get(target, key, receiver) {
-        if (key === 'download')
-          return async (...args: Parameters<typeof objects.download>) => {
-            await target.download(...args);
-            ctl.abort();
-          };
-        const value: unknown = Reflect.get(target, key, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const terminating = abortAfterDownload(objects, ctl);
     const code = await runWorker({ store, objects: terminating, jobId: job.id, attempt: 1, outputPrefix: prefix, workDir: mkdtempSync(join(dir, 'w-')), signal: ctl.signal });
     expect(code).toBe(WORKER_EXIT.interrupted);
     expect(await objects.list(prefix)).toEqual([]);

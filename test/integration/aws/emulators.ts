@@ -13,6 +13,7 @@ import dynalite from 'dynalite';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
 import { JOBS_TABLE_INDEXES } from '../../../lib/aws/job-item';
+import type { S3ObjectStore } from '../../../lib/aws/object-store';
 import { TIERS, type Tier } from '../../../lib/core/types';
 
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -108,4 +109,22 @@ export async function startEmulators(opts: { maxReceiveCount?: number; visibilit
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The object store, with `ctl` aborted right after the first source download finishes: a SIGTERM
+ * that lands as the encode starts, at a deterministic point (a timer raced short encodes).
+ */
+export function abortAfterDownload(objects: S3ObjectStore, ctl: AbortController): S3ObjectStore {
+  return new Proxy(objects, {
+    get(target, key, receiver) {
+      if (key === 'download')
+        return async (...args: Parameters<typeof objects.download>) => {
+          await target.download(...args);
+          ctl.abort();
+        };
+      const value: unknown = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
