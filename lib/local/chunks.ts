@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chunksForRendition, DEFAULT_PIPELINE_POLICY, FAST_LANE_PIPELINE, FAST_LANE_TIERS, planChunks, type ChunkRange, type PipelinePolicy } from '../core/pipeline';
+import { chunksForRendition, DEFAULT_PIPELINE_POLICY, pipelinePolicyFor, planChunks, type ChunkRange, type PipelinePolicy } from '../core/pipeline';
 import type { Job, Rendition } from '../core/types';
 import { chunkPaths } from '../media/encode';
 
@@ -53,10 +53,12 @@ export function planRenditionChunks(job: Job, rendition: Rendition, jobDir: stri
   const policy = opts.chunkSeconds ? chunkSecondsPolicy(opts.chunkSeconds, opts.policy) : (opts.policy ?? DEFAULT_PIPELINE_POLICY);
   let chunks = chunksForRendition(rendition, durationSec, policy);
   let reason = opts.chunkSeconds ? `--chunk-seconds ${opts.chunkSeconds}` : `pipeline policy (titles ≥ ${policy.chunkLongTitleSec} s, rungs ≥ ${policy.chunkMinHeight}p)`;
-  const tier = job.value?.tier;
-  if (chunks.length < 2 && !opts.chunkSeconds && tier && FAST_LANE_TIERS.includes(tier) && (opts.workers ?? 1) > 1) {
-    chunks = chunksForRendition(rendition, durationSec, FAST_LANE_PIPELINE, opts.workers);
-    reason = `${tier} fast lane (titles ≥ ${FAST_LANE_PIPELINE.chunkLongTitleSec} s, at most one chunk per worker)`;
+  // The tier's policy (the same choice as the cloud array plan), as wide as the pool: critical and
+  // premium titles the default leaves whole are cut from 30 s, one chunk per worker at most.
+  const tierPolicy = pipelinePolicyFor(job.value?.tier);
+  if (chunks.length < 2 && !opts.chunkSeconds && tierPolicy !== policy && (opts.workers ?? 1) > 1) {
+    chunks = chunksForRendition(rendition, durationSec, tierPolicy, opts.workers);
+    reason = `${job.value?.tier} fast lane (titles ≥ ${tierPolicy.chunkLongTitleSec} s, at most one chunk per worker)`;
   }
   const allocated = job.allocation?.chunks ?? 1;
   if (chunks.length < 2 && !opts.chunkSeconds && allocated > 1) {
