@@ -10,6 +10,8 @@
  * every chunked rung to `<prefix>chunks/<i>/` (plus any rung the plan leaves whole), then a `join`
  * job concatenates each rung's chunks by stream copy (lib/media/chunked), packages HLS and writes
  * the manifest Complete reads. Every mode recomputes the chunk plan from the job (lib/aws/chunk-plan).
+ * Whole and join modes end by writing the HLS master playlist (`<prefix>hls/master.m3u8`, listed as
+ * `hlsMaster` in the manifest) over every HLS rendition of the ladder.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -26,10 +28,10 @@ import { cloudChunkPlan, type CloudChunkPlan } from '../../lib/aws/chunk-plan';
 import { WORKER_EXIT } from '../../lib/aws/worker-exit';
 import { RejectedInputError } from '../../lib/core/errors';
 import { activeLadder } from '../../lib/core/recipes';
-import type { Job, Rendition } from '../../lib/core/types';
+import type { Job, Rendition, RenditionResult } from '../../lib/core/types';
 import type { JobStore } from '../../lib/ports';
 import { encodeChunk, joinChunks, packageHls } from '../../lib/media/chunked';
-import { LocalFfmpegEncoder } from '../../lib/media/encode';
+import { LocalFfmpegEncoder, writeHlsMaster } from '../../lib/media/encode';
 
 /** What this container does: the whole title, one chunk of every rung (array child), or the join. */
 export type WorkerMode = { kind: 'whole' } | { kind: 'chunk'; index: number; planCap: number } | { kind: 'join'; planCap: number };
@@ -101,6 +103,20 @@ async function encodeWhole(job: Job, source: string, rungs: readonly Rendition[]
     out.push({ renditionId: rendition.id, outputs: [], bytes: result.bytes ?? 0, wallSec: (performance.now() - started) / 1000, ...(result.cpuSec !== undefined ? { cpuSec: result.cpuSec } : {}) });
   }
   return out;
+}
+
+/**
+ * Write the HLS master playlist over the ladder's published HLS renditions (their uploaded playlists at
+ * `<prefix>hls/<id>/index.m3u8`, whether this container or a chunk child uploaded them) and upload it
+ * to `<prefix>hls/master.m3u8`. Returns its URI, or undefined when the recipe packages no HLS.
+ */
+async function publishHlsMaster(deps: WorkerDeps, job: Job, renditions: Manifest): Promise<string | undefined> {
+  const results: RenditionResult[] = renditions.map((r) => ({ renditionId: r.renditionId, status: 'done', outputs: r.outputs, bytes: r.bytes }));
+  const local = await writeHlsMaster(join(deps.workDir, 'master'), job.recipe!, results, job.profile?.source.durationSec);
+  if (!local) return undefined;
+  const uri = `${deps.outputPrefix}hls/master.m3u8`;
+  await deps.objects.upload(local, uri, CONTENT_TYPES['.m3u8']);
+  return uri;
 }
 
 /** Whole mode: every rung in this container; outputs and manifest are uploaded only when all are done. */
@@ -201,7 +217,9 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       return WORKER_EXIT.ok;
     }
     const renditions = mode.kind === 'join' ? await runJoin(deps, job, source, mode) : await runWhole(deps, job, source);
-    const manifest: WorkerManifest = { jobId: job.id, attempt: deps.attempt, gpu, renditions };
+    // The master goes up before the manifest: Complete reads the manifest as the sign that all is published.
+    const hlsMaster = await publishHlsMaster(deps, job, renditions);
+    const manifest: WorkerManifest = { jobId: job.id, attempt: deps.attempt, gpu, renditions, ...(hlsMaster ? { hlsMaster } : {}) };
     await deps.objects.writeText(`${deps.outputPrefix}manifest.json`, JSON.stringify(manifest));
     log('done', { mode: mode.kind, renditions: manifest.renditions.length, gpu });
     return WORKER_EXIT.ok;

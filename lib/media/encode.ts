@@ -342,7 +342,9 @@ async function outputBytes(outputs: string[]): Promise<number> {
 }
 
 /**
- * Write the HLS master playlist over the renditions that have an HLS output (atomically: temp + rename).
+ * Write the HLS master playlist over the renditions that have an HLS output at `<prefix>/hls/<id>/index.m3u8`
+ * (atomically: temp + rename) to `<outputPrefix>/hls/master.m3u8`. The outputs may be local paths or,
+ * for the Batch worker, the S3 URIs they were uploaded to (the master then goes up beside them).
  * Returns its path, or undefined when the recipe packages no HLS.
  */
 export async function writeHlsMaster(outputPrefix: string, recipe: Recipe, results: readonly RenditionResult[], durationSec?: number): Promise<string | undefined> {
@@ -350,7 +352,8 @@ export async function writeHlsMaster(outputPrefix: string, recipe: Recipe, resul
   const variants: HlsVariant[] = [];
   for (const r of recipe.ladder) {
     const res = results.find((x) => x.renditionId === r.id && x.status === 'done');
-    if (!res || !res.outputs.some((o) => o.endsWith('.m3u8'))) continue;
+    // The URI below is relative to `<prefix>/hls/`: list only playlists that are there (local paths or s3:// URIs).
+    if (!res || !res.outputs.some((o) => o.endsWith(`/hls/${r.id}/index.m3u8`))) continue;
     const avg = res.bytes && durationSec && durationSec > 0 ? (res.bytes * 8) / durationSec : undefined;
     variants.push({ rendition: r, uri: `${r.id}/index.m3u8`, ...(avg ? { averageBandwidth: avg } : {}) });
   }

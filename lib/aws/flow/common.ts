@@ -123,6 +123,8 @@ export interface WorkerManifest {
   attempt: number;
   renditions: { renditionId: string; outputs: string[]; bytes: number; wallSec: number; cpuSec?: number }[];
   gpu: boolean;
+  /** The HLS master playlist over the ladder's HLS renditions (`<outputPrefix>hls/master.m3u8`), when the recipe packages HLS. */
+  hlsMaster?: string;
 }
 
 /**

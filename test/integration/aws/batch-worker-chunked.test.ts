@@ -9,13 +9,14 @@ import { S3ObjectStore } from '../../../lib/aws/object-store';
 import { WORKER_EXIT } from '../../../lib/aws/worker-exit';
 import { newJob } from '../../../lib/core/job';
 import { planJob } from '../../../lib/core/plan';
-import type { Job } from '../../../lib/core/types';
+import type { Job, Packaging } from '../../../lib/core/types';
 import { probeVideo } from '../../../lib/media/chunked';
 import { FfprobeProber } from '../../../lib/media/probe';
 import { synthesizeClip } from '../../../lib/media/synth';
 import { modeFromEnv, runWorker, type ChunkManifest, type WorkerMode } from '../../../functions/batch-worker/main';
 import { aMetadata } from '../../helpers/factories';
 import { abortAfterDownload, startEmulators, type Emulators } from './emulators';
+import { expectMasterOverEveryHlsRendition } from './hls-master';
 
 let emu: Emulators;
 let dir: string;
@@ -25,9 +26,10 @@ const CAP = 4;
 
 /**
  * A planned 4 s job whose allocation asks for 2 chunks (the tiny clip is far below the pipeline's
- * long-title threshold); `openRung` adds an open-GOP rung, which cannot be chunked and is encoded whole.
+ * long-title threshold); `openRung` adds an open-GOP rung, which cannot be chunked and is encoded whole;
+ * `packaging` stands in for an ABR recipe's (a 'mobile' title packages MP4 only).
  */
-async function chunkedJob(id: string, openRung = false): Promise<Job> {
+async function chunkedJob(id: string, openRung = false, packaging?: Packaging[]): Promise<Job> {
   const clip = join(dir, 'clip.mp4');
   const source = await new FfprobeProber().probe(clip);
   await objects.upload(clip, `s3://${emu.ingestBucket}/uploads/${id}.mp4`, 'video/mp4');
@@ -35,7 +37,7 @@ async function chunkedJob(id: string, openRung = false): Promise<Job> {
   const recipe = planned.recipe!;
   const first = recipe.ladder[0]!;
   const ladder = openRung ? [...recipe.ladder, { ...first, id: `${first.id}-open`, closedGop: false }] : recipe.ladder;
-  const job = { ...planned, recipe: { ...recipe, ladder }, allocation: { ...planned.allocation!, chunks: 2 } };
+  const job = { ...planned, recipe: { ...recipe, ladder, ...(packaging ? { packaging } : {}) }, allocation: { ...planned.allocation!, chunks: 2 } };
   await store.create(job);
   return job;
 }
@@ -63,7 +65,7 @@ afterAll(async () => {
 
 describe('the Batch GPU worker, chunked (array children + join)', () => {
   it('chunk children write their chunks; the join publishes every rung with the frames and duration of a single-pass encode', async () => {
-    const job = await chunkedJob('worker-chunked', true);
+    const job = await chunkedJob('worker-chunked', true, ['hls', 'mp4']);
     const plan = cloudChunkPlan(job, CAP);
     expect(plan.width).toBe(2);
     expect(plan.whole).toEqual([{ renditionId: `${job.recipe!.ladder[0]!.id}-open`, child: 1 }]);
@@ -80,7 +82,10 @@ describe('the Batch GPU worker, chunked (array children + join)', () => {
       expect(r.outputs.length).toBeGreaterThan(0);
       for (const o of r.outputs) expect(await objects.exists(o)).toBe(true);
     }
-    if (job.recipe!.packaging.includes('hls')) for (const { renditionId } of plan.chunked) expect(await objects.exists(`${prefix}hls/${renditionId}/index.m3u8`)).toBe(true);
+    // One master over every rung's HLS: the joined rungs and the open-GOP rung child 1 published whole.
+    expect(manifest.hlsMaster).toBe(`${prefix}hls/master.m3u8`);
+    const variants = await expectMasterOverEveryHlsRendition(objects, prefix);
+    expect([...variants].sort()).toEqual(job.recipe!.ladder.map((r) => `${prefix}hls/${r.id}/index.m3u8`).sort());
 
     // The same job encoded whole, as a reference.
     const wholePrefix = outputPrefixFor(emu.outputBucket, job, 2);
