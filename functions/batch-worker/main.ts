@@ -11,7 +11,9 @@
  * job concatenates each rung's chunks by stream copy (lib/media/chunked), packages HLS and writes
  * the manifest Complete reads. Every mode recomputes the chunk plan from the job (lib/aws/chunk-plan).
  * Whole and join modes end by writing the HLS master playlist (`<prefix>hls/master.m3u8`, listed as
- * `hlsMaster` in the manifest) over every HLS rendition of the ladder.
+ * `hlsMaster` in the manifest) over every HLS rendition of the ladder. A chunk child that finds bad
+ * input leaves `<prefix>chunks/rejected.json` (lib/aws/worker-exit) before exiting `badInput`, so
+ * Complete can reject the job when Batch fails the join for it.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -25,7 +27,7 @@ import { readEnv } from '../../lib/aws/env';
 import { DynamoJobStore } from '../../lib/aws/job-store';
 import { S3ObjectStore } from '../../lib/aws/object-store';
 import { cloudChunkPlan, type CloudChunkPlan } from '../../lib/aws/chunk-plan';
-import { WORKER_EXIT } from '../../lib/aws/worker-exit';
+import { chunkRejectionUri, WORKER_EXIT, type ChunkRejection } from '../../lib/aws/worker-exit';
 import { RejectedInputError } from '../../lib/core/errors';
 import { activeLadder } from '../../lib/core/recipes';
 import type { Job, Rendition, RenditionResult } from '../../lib/core/types';
@@ -198,15 +200,25 @@ async function runJoin(deps: WorkerDeps, job: Job, source: string, mode: { planC
   return renditions;
 }
 
+/**
+ * Exit `badInput`. A chunk child first leaves its reason at `chunkRejectionUri` (the join it fails never
+ * runs, so its event has no exit code for Complete to read); a failed write still exits `badInput`.
+ */
+async function rejectInput(deps: WorkerDeps, mode: WorkerMode, reason: string, log: NonNullable<WorkerDeps['log']>): Promise<number> {
+  log('bad input', { mode: mode.kind, reason: reason.slice(0, 500) });
+  if (mode.kind === 'chunk') {
+    const marker: ChunkRejection = { index: mode.index, reason: reason.slice(0, 1000) };
+    await deps.objects.writeText(chunkRejectionUri(deps.outputPrefix), JSON.stringify(marker)).catch((e: unknown) => log('rejection marker not written', { error: (e as Error).message.slice(0, 200) }));
+  }
+  return WORKER_EXIT.badInput;
+}
+
 /** Encode a job (or its chunk, or join its chunks); returns the exit code. */
 export async function runWorker(deps: WorkerDeps): Promise<number> {
   const log = deps.log ?? (() => undefined);
   const mode = deps.mode ?? { kind: 'whole' };
   const job = await deps.store.get(deps.jobId);
-  if (!job?.recipe) {
-    log('job or recipe missing', { jobId: deps.jobId });
-    return WORKER_EXIT.badInput;
-  }
+  if (!job?.recipe) return rejectInput(deps, mode, `job ${deps.jobId} or its recipe is missing`, log);
   const gpu = hasGpu();
   const source = join(deps.workDir, 'source');
   try {
@@ -228,7 +240,7 @@ export async function runWorker(deps: WorkerDeps): Promise<number> {
       log('interrupted: exiting for a Batch retry');
       return WORKER_EXIT.interrupted;
     }
-    if (e instanceof RejectedInputError) return WORKER_EXIT.badInput;
+    if (e instanceof RejectedInputError) return rejectInput(deps, mode, e.message, log);
     log('encode failed', { mode: mode.kind, error: (e as Error).message.slice(0, 500) });
     return WORKER_EXIT.failed;
   }

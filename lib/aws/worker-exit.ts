@@ -20,3 +20,17 @@ export function outcomeOfExitCode(code: number | undefined | null): WorkerOutcom
   if (code === WORKER_EXIT.interrupted) return 'interrupted';
   return 'failed';
 }
+
+/**
+ * What a chunk child that finds bad input leaves before it exits `badInput`. Batch then fails the join
+ * without running it (its dependency failed), so the join's event carries no exit code; Complete reads
+ * this marker to reject the job instead of retrying a file that can never succeed.
+ */
+export interface ChunkRejection {
+  /** The array index of the child that rejected the input. */
+  index: number;
+  reason: string;
+}
+
+/** Where the rejection marker of an attempt lives (one key per attempt: any rejecting child's reason will do). */
+export const chunkRejectionUri = (outputPrefix: string): string => `${outputPrefix}chunks/rejected.json`;

@@ -2,7 +2,7 @@
 import { transition } from '../../core/job';
 import type { Clock, JobStore, ObjectStore } from '../../ports';
 import type { TaskTokens } from '../task-tokens';
-import { outcomeOfExitCode } from '../worker-exit';
+import { chunkRejectionUri, outcomeOfExitCode, type ChunkRejection } from '../worker-exit';
 import { outputPrefixFor, parseExternalId, update, type EncoderStateChange, type FlowMetrics, type WorkerManifest } from './common';
 
 export interface CompleteDeps {
@@ -23,7 +23,8 @@ export type CompleteOutcome = 'ignored' | 'progress' | 'succeeded' | 'retry' | '
  * the actual times (prediction feedback) and sends SendTaskSuccess; a failure moves it to RETRYING
  * and sends SendTaskFailure(EncodeFailed) — or EncodeRejected when the input is at fault. A chunked
  * Batch encode is judged by its join job: it succeeds with the manifest the join writes, and fails
- * (Batch fails it at once) when a chunk child failed after its retries.
+ * (Batch fails it at once, with no exit code) when a chunk child failed after its retries — rejected
+ * when that child found bad input and left its reason (`chunkRejectionUri`), retried otherwise.
  */
 export async function completeEncode(deps: CompleteDeps, change: EncoderStateChange): Promise<CompleteOutcome> {
   const job = await deps.store.get(change.jobId);
@@ -62,8 +63,17 @@ export async function completeEncode(deps: CompleteDeps, change: EncoderStateCha
     if (token) await deps.tokens.succeed(token, { backend: change.backend, externalId: change.externalId, wallSec, outputs: stored.renditions.flatMap((r) => r.outputs).length });
     return 'succeeded';
   }
-  const outcome = change.backend === 'batch-gpu' ? outcomeOfExitCode(change.exitCode) : /input|decode|unsupported|corrupt/i.test(change.error ?? '') ? 'badInput' : 'failed';
-  const reason = `${change.backend} ${change.externalId}: ${(change.error ?? 'failed').slice(0, 500)}`;
+  let outcome = change.backend === 'batch-gpu' ? outcomeOfExitCode(change.exitCode) : /input|decode|unsupported|corrupt/i.test(change.error ?? '') ? 'badInput' : 'failed';
+  let error = change.error ?? 'failed';
+  if (outcome === 'failed' && change.backend === 'batch-gpu' && ids.arrayId !== undefined && change.exitCode === undefined) {
+    // The join never ran (a dependency failed): a chunk child that found bad input left why.
+    const rejection = await chunkRejectionOf(deps.objects, outputPrefixFor(deps.outputBucket, job, job.dispatch.attempt));
+    if (rejection) {
+      outcome = 'badInput';
+      error = `chunk ${rejection.index} rejected the input: ${rejection.reason}`;
+    }
+  }
+  const reason = `${change.backend} ${change.externalId}: ${error.slice(0, 500)}`;
   if (outcome === 'badInput') {
     if (token) await deps.tokens.fail(token, 'EncodeRejected', reason);
     return 'rejected';
@@ -74,3 +84,14 @@ export async function completeEncode(deps: CompleteDeps, change: EncoderStateCha
   return 'retry';
 }
 
+/** The rejection a chunk child of this attempt left, if any (an unreadable marker still rejects: only bad input writes one). */
+async function chunkRejectionOf(objects: ObjectStore, outputPrefix: string): Promise<ChunkRejection | undefined> {
+  const text = await objects.readText(chunkRejectionUri(outputPrefix));
+  if (text === undefined) return undefined;
+  try {
+    const marker = JSON.parse(text) as Partial<ChunkRejection>;
+    return { index: Number(marker.index ?? -1), reason: String(marker.reason ?? 'bad input') };
+  } catch {
+    return { index: -1, reason: 'bad input' };
+  }
+}

@@ -6,7 +6,8 @@ import { cloudChunkPlan } from '../../../lib/aws/chunk-plan';
 import { profileFromProbe, outputPrefixFor, type WorkerManifest } from '../../../lib/aws/cloud-flow';
 import { DynamoJobStore } from '../../../lib/aws/job-store';
 import { S3ObjectStore } from '../../../lib/aws/object-store';
-import { WORKER_EXIT } from '../../../lib/aws/worker-exit';
+import { chunkRejectionUri, WORKER_EXIT, type ChunkRejection } from '../../../lib/aws/worker-exit';
+import { RejectedInputError } from '../../../lib/core/errors';
 import { newJob } from '../../../lib/core/job';
 import { planJob } from '../../../lib/core/plan';
 import type { Job, Packaging } from '../../../lib/core/types';
@@ -114,6 +115,35 @@ describe('the Batch GPU worker, chunked (array children + join)', () => {
     expect(await run(job, prefix, { kind: 'chunk', index: 0, planCap: CAP })).toBe(WORKER_EXIT.ok);
     expect(await run(job, prefix, { kind: 'join', planCap: CAP })).toBe(WORKER_EXIT.failed);
     expect(await objects.readText(`${prefix}manifest.json`)).toBeUndefined();
+  });
+
+  it('a chunk child that finds bad input leaves its reason for Complete (the join will never run) and exits "badInput"', async () => {
+    const job = await chunkedJob('worker-chunk-rejected');
+    const prefix = outputPrefixFor(emu.outputBucket, job, 1);
+    // The source turns out unreadable as the child fetches it.
+    const unreadable = new Proxy(objects, {
+      get(target, key, receiver) {
+        if (key === 'download') return () => Promise.reject(new RejectedInputError('not a readable media file (truncated or corrupt?)'));
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    expect(await run(job, prefix, { kind: 'chunk', index: 1, planCap: CAP }, new AbortController().signal, unreadable)).toBe(WORKER_EXIT.badInput);
+    const marker = JSON.parse((await objects.readText(chunkRejectionUri(prefix)))!) as ChunkRejection;
+    expect(marker).toEqual({ index: 1, reason: 'not a readable media file (truncated or corrupt?)' });
+    expect(await objects.list(prefix)).toEqual([chunkRejectionUri(prefix)]); // nothing else published
+  });
+
+  it('a chunk child whose job has no recipe leaves a rejection marker too; a whole-title job leaves none (its exit code speaks)', async () => {
+    const job = await chunkedJob('worker-chunk-norecipe');
+    const { recipe: _recipe, ...bare } = job;
+    await store.put(bare);
+    const prefix = outputPrefixFor(emu.outputBucket, job, 1);
+    expect(await run(job, prefix, { kind: 'chunk', index: 0, planCap: CAP })).toBe(WORKER_EXIT.badInput);
+    expect(JSON.parse((await objects.readText(chunkRejectionUri(prefix)))!)).toMatchObject({ index: 0, reason: expect.stringMatching(/recipe/) });
+    const wholePrefix = outputPrefixFor(emu.outputBucket, job, 2);
+    expect(await run(job, wholePrefix, { kind: 'whole' })).toBe(WORKER_EXIT.badInput);
+    expect(await objects.list(wholePrefix)).toEqual([]);
   });
 
   it('a child whose index is past the plan fails rather than encoding nothing', async () => {

@@ -4,6 +4,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerManifest } from '../../../lib/aws/flow/common';
+import type { ChunkRejection } from '../../../lib/aws/worker-exit';
 import { transition } from '../../../lib/core/job';
 import { activeLadder } from '../../../lib/core/recipes';
 import type { Job } from '../../../lib/core/types';
@@ -184,12 +185,36 @@ describe('complete handler, chunked Batch encode (array job + join)', () => {
     expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, { taskToken: 'token-chunked', output: JSON.stringify({ backend: 'batch-gpu', externalId: JOIN, wallSec: 600, outputs: manifest.renditions.length }) });
   });
 
-  it('join FAILED because a chunk child failed after its retries (no container ran): RETRYING and SendTaskFailure(EncodeFailed)', async () => {
+  /** The join's event when Batch fails it without running it because the array (a chunk child) failed. */
+  const dependencyFailed = (job: Job) => eventOf(job, JOIN, 'FAILED', {}, { statusReason: 'Dependent Job failed', container: { environment: [{ name: 'MARQUEE_JOB_ID', value: job.id }] } });
+  const noSuchKey = Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+
+  it('join FAILED because a chunk child failed after its retries (no container ran, no rejection marker): RETRYING and SendTaskFailure(EncodeFailed)', async () => {
     const job = chunked('premium-chunked-2', 'token-chunked-2');
     table.seed(job);
-    await handler(sqsBatch([eventOf(job, JOIN, 'FAILED', {}, { statusReason: 'Dependent Job failed', container: { environment: [{ name: 'MARQUEE_JOB_ID', value: job.id }] } })]), lambdaContext());
+    s3.on(GetObjectCommand).rejects(noSuchKey);
+    await handler(sqsBatch([dependencyFailed(job)]), lambdaContext());
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: 'marquee-output', Key: `${job.id}/a1/chunks/rejected.json` });
     expect(table.job(job.id)!.status).toBe('RETRYING');
     expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: 'token-chunked-2', error: 'EncodeFailed' });
+  });
+
+  it('join FAILED because a chunk child found bad input (its rejection marker): SendTaskFailure(EncodeRejected) with the child\'s reason, no retry', async () => {
+    const job = chunked('premium-chunked-4', 'token-chunked-4');
+    table.seed(job);
+    const marker: ChunkRejection = { index: 2, reason: 'not a readable media file (truncated or corrupt?)' };
+    s3.on(GetObjectCommand, { Bucket: 'marquee-output', Key: `${job.id}/a1/chunks/rejected.json` }).resolves({ Body: { transformToString: async () => JSON.stringify(marker) } as never });
+    await handler(sqsBatch([dependencyFailed(job)]), lambdaContext());
+    expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskFailureCommand, { taskToken: 'token-chunked-4', error: 'EncodeRejected', cause: `batch-gpu ${JOIN}: chunk 2 rejected the input: ${marker.reason}` });
+    expect(table.job(job.id)!.status).toBe('ENCODING'); // not RETRYING: the workflow records the rejection
+  });
+
+  it('a join that ran and failed is judged by its exit code alone (no marker read)', async () => {
+    const job = chunked('premium-chunked-5', 'token-chunked-5');
+    table.seed(job);
+    await handler(sqsBatch([eventOf(job, JOIN, 'FAILED', { exitCode: 1 })]), lambdaContext());
+    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: 'token-chunked-5', error: 'EncodeFailed' });
   });
 
   it('the array parent and its children never settle the job; a running child counts as progress (heartbeat)', async () => {
