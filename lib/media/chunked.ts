@@ -6,6 +6,7 @@ import { gopFrames } from '../core/pipeline';
 import { renderFfmpegArgs } from '../core/recipes/ffmpeg';
 import type { AudioProfile, Rendition } from '../core/types';
 import { ffmpegPath, ffprobePath } from './binaries';
+import { hlsRemuxArgs } from './hls';
 import { benchmarkCpuSec, run as runProcess, type RunOptions, type RunResult } from './process';
 
 /** The joined output does not have the frames its chunks promised: the join is not trusted. */
@@ -224,20 +225,12 @@ async function concatAndCheck(input: Omit<ChunkJoinInput, 'audio'>, audioPath: s
   return { frames: probed.frames, durationSec: probed.durationSec, cpuSec: benchmarkCpuSec(joined.stderr) ?? 0 };
 }
 
-/**
- * Stream-copy remux of an MP4 into VOD HLS under `dir` (index.m3u8): MPEG-TS segments for H.264,
- * fMP4 (CMAF) for other codecs; segments are a whole number of GOPs of about `segmentSec`.
- */
+/** Stream-copy remux of an MP4 into VOD HLS under `dir` (`hlsRemuxArgs`); returns the playlist path. */
 export async function packageHls(mp4: string, dir: string, opts: { gopSeconds: number; fmp4: boolean; segmentSec?: number; run?: Runner; ffmpeg?: string; signal?: AbortSignal }): Promise<string> {
-  const gop = Math.max(1, opts.gopSeconds);
-  const segment = gop * Math.max(1, Math.round((opts.segmentSec ?? 6) / gop));
   await mkdir(dir, { recursive: true });
-  const playlist = join(dir, 'index.m3u8');
-  const args = ['-hide_banner', '-nostdin', '-y', '-i', mp4, '-map', '0', '-c', 'copy', '-f', 'hls', '-hls_time', String(segment), '-hls_playlist_type', 'vod'];
-  if (opts.fmp4) args.push('-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4');
-  args.push('-hls_segment_filename', join(dir, opts.fmp4 ? 'seg-%05d.m4s' : 'seg-%05d.ts'), playlist);
+  const args = hlsRemuxArgs(mp4, dir, opts);
   await (opts.run ?? runProcess)(opts.ffmpeg ?? ffmpegPath(), args, { timeoutMs: 300_000, ...(opts.signal ? { signal: opts.signal } : {}) });
-  return playlist;
+  return join(dir, 'index.m3u8');
 }
 
 /**

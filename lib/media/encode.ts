@@ -9,7 +9,7 @@ import type { EncodeProgress, EncodeTask, EncoderBackend } from '../ports';
 import { ffmpegPath, ffprobePath } from './binaries';
 import { ChunkJoinError, chunkArgs, concatList, probeVideo } from './chunked';
 import { inputArgs } from './probe';
-import { masterPlaylist, parseMediaPlaylist, type HlsVariant } from './hls';
+import { hlsRemuxArgs, masterPlaylist, parseMediaPlaylist, type HlsVariant } from './hls';
 import { benchmarkCpuSec, ProcessError, run } from './process';
 
 /** The encode was cancelled (AbortSignal): nothing was published, the rendition can be run again. */
@@ -174,7 +174,8 @@ export class LocalFfmpegEncoder implements EncoderBackend {
     let cpuSec = o.cpuSec;
     const outputs: string[] = [];
     if (wantHls) {
-      const remux = await this.ffmpegRun(this.hlsRemuxArgs(paths.mp4Partial, paths.hlsPartialDir, recipe, rendition.codec !== 'h264'), { timeoutMs, signal: o.signal }, rendition.id, async () => {
+      const remuxArgs = hlsRemuxArgs(paths.mp4Partial, paths.hlsPartialDir, { gopSeconds: recipe.gopSeconds, fmp4: rendition.codec !== 'h264', segmentSec: this.opts.hlsSegmentSeconds });
+      const remux = await this.ffmpegRun(['-benchmark', ...remuxArgs], { timeoutMs, signal: o.signal }, rendition.id, async () => {
         await rm(paths.hlsPartialDir, { recursive: true, force: true });
         await mkdir(paths.hlsPartialDir, { recursive: true });
       });
@@ -292,20 +293,6 @@ export class LocalFfmpegEncoder implements EncoderBackend {
       await rm(list, { force: true }).catch(() => undefined);
       await rm(audioPath, { force: true }).catch(() => undefined);
     }
-  }
-
-  /** Stream-copy remux into VOD HLS: MPEG-TS segments for H.264, fMP4 (CMAF) for HEVC/VP9/AV1. */
-  private hlsRemuxArgs(mp4: string, dir: string, recipe: Recipe, fmp4: boolean): string[] {
-    const gop = Math.max(1, recipe.gopSeconds);
-    const segment = gop * Math.max(1, Math.round((this.opts.hlsSegmentSeconds ?? 6) / gop));
-    return [
-      '-benchmark', '-hide_banner', '-nostdin', '-y', '-i', mp4,
-      '-map', '0', '-c', 'copy',
-      '-f', 'hls', '-hls_time', String(segment), '-hls_playlist_type', 'vod',
-      ...(fmp4 ? ['-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4'] : []),
-      '-hls_segment_filename', join(dir, fmp4 ? 'seg-%05d.m4s' : 'seg-%05d.ts'),
-      join(dir, 'index.m3u8'),
-    ];
   }
 
   private async ffmpegRun(

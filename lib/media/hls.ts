@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { AudioProfile, Rendition } from '../core/types';
 
 /** Where one rendition's HLS media playlist lives, relative to the master playlist. */
@@ -86,4 +87,23 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
     }
   }
   return { segments, ended, ...(target !== undefined && Number.isFinite(target) ? { targetDurationSec: target } : {}) };
+}
+
+/**
+ * ffmpeg arguments of a stream-copy remux of an MP4 into VOD HLS under `dir` (`index.m3u8`): MPEG-TS
+ * segments for H.264, fMP4 (CMAF, `init.mp4`) for HEVC/VP9/AV1. Segments are the whole number of GOPs
+ * closest to `segmentSec` (default 6), so every segment starts on a keyframe and rungs stay aligned.
+ * The one builder of HLS packaging for single-pass encodes, local joins and the Batch join.
+ */
+export function hlsRemuxArgs(mp4: string, dir: string, opts: { gopSeconds: number; fmp4: boolean; segmentSec?: number | undefined }): string[] {
+  const gop = Math.max(1, opts.gopSeconds);
+  const segment = gop * Math.max(1, Math.round((opts.segmentSec ?? 6) / gop));
+  return [
+    '-hide_banner', '-nostdin', '-y', '-i', mp4,
+    '-map', '0', '-c', 'copy',
+    '-f', 'hls', '-hls_time', String(segment), '-hls_playlist_type', 'vod',
+    ...(opts.fmp4 ? ['-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4'] : []),
+    '-hls_segment_filename', join(dir, opts.fmp4 ? 'seg-%05d.m4s' : 'seg-%05d.ts'),
+    join(dir, 'index.m3u8'),
+  ];
 }
