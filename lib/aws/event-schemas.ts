@@ -3,6 +3,7 @@ import './zod-locale';
 import * as z from 'zod/mini';
 import { TIERS } from '../core/types';
 import type { EncoderStateChange } from './flow/common';
+import { manifestsOfPlaylists } from './mediaconvert-manifests';
 
 const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
@@ -33,6 +34,8 @@ export function uploadInputOf(e: S3ObjectCreated): UploadInput {
 }
 
 const outputDetails = z.optional(z.array(z.looseObject({ outputFilePaths: z.optional(z.array(z.string())) })));
+/** A group's multivariant playlists / MPDs; an ill-formed list is dropped (Complete then uses the rendered paths) rather than failing the COMPLETE event. */
+const playlistFilePaths = z.catch(z.optional(z.array(z.string())), undefined);
 
 /** `MediaConvert Job State Change`. */
 export const mediaConvertEventSchema = z.object({
@@ -45,7 +48,7 @@ export const mediaConvertEventSchema = z.object({
     queue: z.optional(z.string()),
     userMetadata: z.looseObject({ jobId: z.string() }),
     jobProgress: z.optional(z.looseObject({ jobPercentComplete: z.optional(z.number()) })),
-    outputGroupDetails: z.optional(z.array(z.looseObject({ outputDetails }))),
+    outputGroupDetails: z.optional(z.array(z.looseObject({ type: z.optional(z.string()), outputDetails, playlistFilePaths }))),
     errorCode: z.optional(z.number()),
     errorMessage: z.optional(z.string()),
   }),
@@ -78,7 +81,11 @@ export function encoderStateChangeOf(e: EncoderEvent): EncoderStateChange | unde
   if (e.source === 'aws.mediaconvert') {
     const d = e.detail;
     const base = { backend: 'mediaconvert' as const, externalId: d.jobId, jobId: d.userMetadata.jobId, at };
-    if (d.status === 'COMPLETE') return { ...base, state: 'succeeded', outputs: (d.outputGroupDetails ?? []).flatMap((g) => (g.outputDetails ?? []).flatMap((o) => o.outputFilePaths ?? [])) };
+    if (d.status === 'COMPLETE') {
+      const groups = d.outputGroupDetails ?? [];
+      const manifests = manifestsOfPlaylists(groups.flatMap((g) => g.playlistFilePaths ?? []));
+      return { ...base, state: 'succeeded', outputs: groups.flatMap((g) => (g.outputDetails ?? []).flatMap((o) => o.outputFilePaths ?? [])), ...(manifests ? { manifests } : {}) };
+    }
     if (d.status === 'ERROR' || d.status === 'CANCELED') return { ...base, state: 'failed', error: `${d.errorCode ?? d.status} ${d.errorMessage ?? ''}`.trim() };
     if (d.status === 'PROGRESSING' || d.status === 'STATUS_UPDATE') return { ...base, state: 'progress', progress: (d.jobProgress?.jobPercentComplete ?? 0) / 100 };
     return undefined;

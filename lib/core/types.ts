@@ -366,6 +366,12 @@ export interface Job {
   prediction?: Prediction;
   allocation?: Allocation;
   renditions: RenditionResult[];
+  /**
+   * Streaming entry points of the stored outputs — the HLS master (multivariant) playlist and the
+   * DASH MPD — as absolute object URIs (cloud) or local paths (local runtime). Set when the outputs
+   * are stored (the encoder's success, the local publish); absent when the recipe packages neither.
+   */
+  manifests?: { hls?: string; dash?: string };
   attempts: number;
   history: Transition[];
   adjustments: ValueAdjustment[];

@@ -113,6 +113,8 @@ export interface EncoderStateChange {
   progress?: number;
   /** Output URIs (MediaConvert lists them; the Batch worker writes a manifest). */
   outputs?: string[];
+  /** Streaming entry points the encoder reported (MediaConvert's `playlistFilePaths`); Batch lists its own in the worker manifest. */
+  manifests?: { hls?: string; dash?: string };
   exitCode?: number;
   error?: string;
 }
@@ -123,7 +125,10 @@ export interface WorkerManifest {
   attempt: number;
   renditions: { renditionId: string; outputs: string[]; bytes: number; wallSec: number; cpuSec?: number }[];
   gpu: boolean;
-  /** The HLS master playlist over the ladder's HLS renditions (`<outputPrefix>hls/master.m3u8`), when the recipe packages HLS. */
+  /**
+   * The HLS master playlist over the ladder's HLS renditions (`<outputPrefix>hls/master.m3u8`), when the
+   * recipe packages HLS; Complete records it as the job's `manifests.hls`. The worker packages no DASH.
+   */
   hlsMaster?: string;
 }
 

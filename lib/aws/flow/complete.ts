@@ -1,6 +1,9 @@
 /** Complete step: encoder state changes → progress, actual times, and the task-token answer. */
 import { transition } from '../../core/job';
+import type { Job } from '../../core/types';
 import type { Clock, JobStore, ObjectStore } from '../../ports';
+import { renderMediaConvertJob } from '../mediaconvert-job';
+import { renderedManifests, type StreamingManifests } from '../mediaconvert-manifests';
 import type { TaskTokens } from '../task-tokens';
 import { chunkRejectionUri, outcomeOfExitCode, type ChunkRejection } from '../worker-exit';
 import { outputPrefixFor, parseExternalId, update, type EncoderStateChange, type FlowMetrics, type WorkerManifest } from './common';
@@ -42,11 +45,13 @@ export async function completeEncode(deps: CompleteDeps, change: EncoderStateCha
   const wallSec = Math.max(0, (change.at - job.dispatch.submittedAt) / 1000);
   if (change.state === 'succeeded') {
     const outputs = change.outputs ?? [];
+    const prefix = outputPrefixFor(deps.outputBucket, job, job.dispatch.attempt);
     let manifest: WorkerManifest | undefined;
     if (change.backend === 'batch-gpu') {
-      const text = await deps.objects.readText(`${outputPrefixFor(deps.outputBucket, job, job.dispatch.attempt)}manifest.json`);
+      const text = await deps.objects.readText(`${prefix}manifest.json`);
       manifest = text ? (JSON.parse(text) as WorkerManifest) : undefined;
     }
+    const manifests = change.backend === 'batch-gpu' ? batchManifests(manifest, prefix) : mediaConvertManifests(job, change, prefix);
     const stored = await update(deps.store, job.id, (cur) => {
       const renditions = cur.renditions.map((r) => {
         const m = manifest?.renditions.find((x) => x.renditionId === r.renditionId);
@@ -55,7 +60,9 @@ export async function completeEncode(deps: CompleteDeps, change: EncoderStateCha
         const mine = m?.outputs ?? outputs.filter((o) => suffix.test(o));
         return { ...r, status: mine.length > 0 ? ('done' as const) : r.status, outputs: mine, backend: change.backend, wallSec: m?.wallSec ?? wallSec, ...(m ? { bytes: m.bytes } : {}) };
       });
-      return transition(cur, 'VERIFYING', change.at, `${change.backend} finished in ${wallSec.toFixed(0)} s`, { renditions });
+      // This attempt's entry points replace any an earlier attempt recorded (none is better than a stale one).
+      const { manifests: _earlier, ...rest } = cur;
+      return transition(rest, 'VERIFYING', change.at, `${change.backend} finished in ${wallSec.toFixed(0)} s`, { renditions, ...(manifests ? { manifests } : {}) });
     });
     const predicted = stored.prediction?.wallSecP50;
     if (predicted && predicted > 0) deps.metrics?.add('PredictionRatio', 'None', wallSec / predicted);
@@ -82,6 +89,31 @@ export async function completeEncode(deps: CompleteDeps, change: EncoderStateCha
   deps.metrics?.add('EncodeFailed', 'Count', 1, { backend: change.backend });
   if (token) await deps.tokens.fail(token, 'EncodeFailed', reason);
   return 'retry';
+}
+
+/** The Batch worker's entry points: the HLS master its manifest lists, if it is an object of this attempt (the worker packages no DASH). */
+function batchManifests(manifest: WorkerManifest | undefined, prefix: string): StreamingManifests | undefined {
+  const hls: unknown = manifest?.hlsMaster;
+  return typeof hls === 'string' && hls.startsWith(prefix) && hls.endsWith('.m3u8') ? { hls } : undefined;
+}
+
+/**
+ * MediaConvert's entry points: the master playlist and MPD its COMPLETE event lists, when they lie in
+ * this attempt's prefix; otherwise (an event without `playlistFilePaths`) where the output groups
+ * rendered for the job make MediaConvert write them. Verify then checks they exist.
+ */
+function mediaConvertManifests(job: Job, change: EncoderStateChange, prefix: string): StreamingManifests | undefined {
+  const mine = (uri: string | undefined) => (uri?.startsWith(prefix) ? uri : undefined);
+  let implied: StreamingManifests | undefined;
+  try {
+    // Only the output groups matter here; the submission fields are placeholders.
+    if (job.recipe) implied = renderedManifests(renderMediaConvertJob(job, job.recipe, { role: '-', queueArn: '-', priority: 0, outputPrefix: prefix, clientRequestToken: job.id, accelerated: false, userMetadata: {} }));
+  } catch {
+    implied = undefined; // Verify then names the missing master rather than this event being retried for ever.
+  }
+  const hls = mine(change.manifests?.hls) ?? implied?.hls;
+  const dash = mine(change.manifests?.dash) ?? implied?.dash;
+  return hls || dash ? { ...(hls ? { hls } : {}), ...(dash ? { dash } : {}) } : undefined;
 }
 
 /** The rejection a chunk child of this attempt left, if any (an unreadable marker still rejects: only bad input writes one). */

@@ -108,6 +108,60 @@ describe('complete handler', () => {
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-gpu' });
   });
 
+  it('Batch SUCCEEDED: records the HLS master the worker manifest lists as the job\'s HLS entry point (no DASH: the worker packages none)', async () => {
+    const job = encodingJob('gpu-f0f0', 'batch-gpu', 'f0f0-batch', 'token-master');
+    table.seed({ ...job, manifests: { hls: `s3://marquee-output/${job.id}/a0/hls/master.m3u8`, dash: `s3://marquee-output/${job.id}/a0/cmaf/x.mpd` } });
+    const prefix = `s3://marquee-output/${job.id}/a1/`;
+    const manifest: WorkerManifest = { jobId: job.id, attempt: 1, gpu: true, hlsMaster: `${prefix}hls/master.m3u8`, renditions: activeLadder(job.recipe!).map((r) => ({ renditionId: r.id, outputs: [`${prefix}${r.id}.mp4`, `${prefix}hls/${r.id}/index.m3u8`], bytes: 1000, wallSec: 30 })) };
+    s3.on(GetObjectCommand, { Bucket: 'marquee-output', Key: `${job.id}/a1/manifest.json` }).resolves({ Body: { transformToString: async () => JSON.stringify(manifest) } as never });
+    await handler(sqsBatch([batchEvent(job, 'SUCCEEDED', { exitCode: 0 })]), lambdaContext());
+    // This attempt's master replaces what an earlier attempt recorded; no stale MPD survives.
+    expect(table.job(job.id)!.manifests).toEqual({ hls: `${prefix}hls/master.m3u8` });
+  });
+
+  it('Batch SUCCEEDED: a manifest whose hlsMaster is not an object of this attempt records no entry point', async () => {
+    const job = encodingJob('gpu-f1f1', 'batch-gpu', 'f1f1-batch', 'token-foreign');
+    table.seed(job);
+    const manifest = { jobId: job.id, attempt: 1, gpu: true, hlsMaster: 's3://elsewhere/other/master.m3u8', renditions: activeLadder(job.recipe!).map((r) => ({ renditionId: r.id, outputs: [`s3://marquee-output/${job.id}/a1/${r.id}.mp4`], bytes: 1, wallSec: 1 })) };
+    s3.on(GetObjectCommand, { Bucket: 'marquee-output', Key: `${job.id}/a1/manifest.json` }).resolves({ Body: { transformToString: async () => JSON.stringify(manifest) } as never });
+    await handler(sqsBatch([batchEvent(job, 'SUCCEEDED', { exitCode: 0 })]), lambdaContext());
+    const stored = table.job(job.id)!;
+    expect(stored.status).toBe('VERIFYING');
+    expect(stored.manifests).toBeUndefined();
+  });
+
+  it('MediaConvert COMPLETE: records the CMAF group\'s playlistFilePaths as the HLS master and the DASH MPD', async () => {
+    const job = encodingJob('show-9a9a', 'mediaconvert', '1700000000000-9a9a', 'token-playlists');
+    table.seed(job);
+    const cmaf = `s3://marquee-output/${job.id}/a1/cmaf/`;
+    const groups = [
+      { type: 'CMAF_GROUP', playlistFilePaths: [`${cmaf}${job.id}.mpd`, `${cmaf}${job.id}.m3u8`], outputDetails: outputsOf(job).map((p) => ({ outputFilePaths: [p], durationInMs: 10_000 })) },
+      { type: 'FILE_GROUP', outputDetails: [{ outputFilePaths: [`s3://marquee-output/${job.id}/a1/mp4/${job.id}_top.mp4`] }] },
+    ];
+    await handler(sqsBatch([mediaConvertEvent(job, 'COMPLETE', { outputGroupDetails: groups })]), lambdaContext());
+    expect(table.job(job.id)!.manifests).toEqual({ hls: `${cmaf}${job.id}.m3u8`, dash: `${cmaf}${job.id}.mpd` });
+  });
+
+  it('MediaConvert COMPLETE without playlistFilePaths (or with an ill-formed list): records where the rendered CMAF group writes its manifests', async () => {
+    const job = encodingJob('show-8b8b', 'mediaconvert', '1700000000000-8b8b', 'token-implied');
+    expect(job.recipe!.packaging).toEqual(expect.arrayContaining(['hls', 'dash']));
+    table.seed(job);
+    const details = outputsOf(job).map((p) => ({ outputFilePaths: [p] }));
+    const result = await handler(sqsBatch([mediaConvertEvent(job, 'COMPLETE', { outputGroupDetails: [{ type: 'CMAF_GROUP', playlistFilePaths: 'not-a-list', outputDetails: details }] })]), lambdaContext());
+    expect(result).toEqual({ batchItemFailures: [] });
+    // The input is uploads/<id>.mp4: MediaConvert names a group's top-level manifests after it.
+    const cmaf = `s3://marquee-output/${job.id}/a1/cmaf/`;
+    expect(table.job(job.id)!.manifests).toEqual({ hls: `${cmaf}${job.id}.m3u8`, dash: `${cmaf}${job.id}.mpd` });
+  });
+
+  it('MediaConvert COMPLETE: a playlist path outside this attempt\'s prefix is not trusted (the rendered path is recorded instead)', async () => {
+    const job = encodingJob('show-7c7c', 'mediaconvert', '1700000000000-7c7c', 'token-outside');
+    table.seed(job);
+    const groups = [{ type: 'CMAF_GROUP', playlistFilePaths: ['s3://someone-else/x/main.m3u8', 's3://someone-else/x/main.mpd'], outputDetails: outputsOf(job).map((p) => ({ outputFilePaths: [p] })) }];
+    await handler(sqsBatch([mediaConvertEvent(job, 'COMPLETE', { outputGroupDetails: groups })]), lambdaContext());
+    expect(table.job(job.id)!.manifests).toEqual({ hls: `s3://marquee-output/${job.id}/a1/cmaf/${job.id}.m3u8`, dash: `s3://marquee-output/${job.id}/a1/cmaf/${job.id}.mpd` });
+  });
+
   it('ignores the cancelled encode of a preempted job, while it is re-queued and after its restart (no write, token not answered)', async () => {
     const running = encodingJob('bulk-c9c9', 'batch-gpu', 'b-cancelled', 'token-victim');
     const preempted = transition(running, 'QUEUED', T0 + 30_000, 'preempted on batch-gpu by premium-0003 (fast lane)', { dispatch: { ...running.dispatch!, preemptions: 1 } });
