@@ -1,7 +1,7 @@
 /** Workflow steps of the state machine: verify outputs, publish, fall back to the other backend, record a failure. */
 import { QcFailedError, RejectedInputError } from '../../core/errors';
 import { recordDecision, transition } from '../../core/job';
-import type { Tier } from '../../core/types';
+import type { Job, Tier } from '../../core/types';
 import type { Clock, EventPublisher, JobStore, ObjectStore } from '../../ports';
 import { NoFallbackError } from '../errors';
 import { CLOUD_BACKENDS, emit, orderFor, update, type EnqueueOrder, type FlowMetrics } from './common';
@@ -15,7 +15,12 @@ export interface WorkflowDeps {
   metrics?: FlowMetrics;
 }
 
-/** QC of the outputs: every rendition of the active ladder has outputs, and they exist. */
+/**
+ * QC of the outputs: every rendition of the active ladder has outputs, and they exist; so do the
+ * streaming entry points — an HLS-packaged recipe needs a recorded HLS master, and a recorded master
+ * or MPD must exist (the Batch worker packages no DASH, so an MPD is checked only when recorded).
+ * Fails with QcFailedError naming what is missing.
+ */
 export async function verifyOutputs(deps: WorkflowDeps, jobId: string): Promise<{ renditions: number; outputs: number }> {
   const job = await deps.store.get(jobId);
   if (!job) throw new RejectedInputError(`job ${jobId} not found`);
@@ -24,12 +29,27 @@ export async function verifyOutputs(deps: WorkflowDeps, jobId: string): Promise<
   const outputs = job.renditions.flatMap((r) => r.outputs);
   const absent: string[] = [];
   for (const o of outputs.slice(0, 50)) if (o.startsWith('s3://') && !(await deps.objects.exists(o))) absent.push(o);
+  const entry = await entryPointProblems(deps.objects, job);
   const now = deps.clock.now();
-  if (missing.length > 0 || absent.length > 0) {
-    throw new QcFailedError(`job ${jobId}: ${missing.length ? `no output for ${missing.join(', ')}` : ''}${absent.length ? ` missing objects ${absent.slice(0, 3).join(', ')}` : ''}`.trim());
+  if (missing.length > 0 || absent.length > 0 || entry.length > 0) {
+    const problems = [...(missing.length ? [`no output for ${missing.join(', ')}`] : []), ...(absent.length ? [`missing objects ${absent.slice(0, 3).join(', ')}`] : []), ...entry];
+    throw new QcFailedError(`job ${jobId}: ${problems.join('; ')}`);
   }
-  await update(deps.store, jobId, (cur) => recordDecision(cur, { at: now, kind: 'qc', action: 'outputs verified', reason: `${outputs.length} objects for ${job.renditions.length} renditions` }));
+  const manifests = [job.manifests?.hls, job.manifests?.dash].filter((m) => m !== undefined).length;
+  await update(deps.store, jobId, (cur) =>
+    recordDecision(cur, { at: now, kind: 'qc', action: 'outputs verified', reason: `${outputs.length} objects for ${job.renditions.length} renditions${manifests ? `, ${manifests} streaming manifest(s)` : ''}` }),
+  );
   return { renditions: job.renditions.length, outputs: outputs.length };
+}
+
+/** Why the job's streaming entry points are not playable: an HLS recipe with no master recorded, or a recorded manifest that is not there. */
+async function entryPointProblems(objects: ObjectStore, job: Job): Promise<string[]> {
+  const problems: string[] = [];
+  const { hls, dash } = job.manifests ?? {};
+  if (job.recipe?.packaging.includes('hls') && !hls) problems.push('no HLS master playlist recorded (the recipe packages HLS)');
+  if (hls?.startsWith('s3://') && !(await objects.exists(hls))) problems.push(`HLS master playlist ${hls} is missing`);
+  if (dash?.startsWith('s3://') && !(await objects.exists(dash))) problems.push(`DASH manifest ${dash} is missing`);
+  return problems;
 }
 
 export async function publishJob(deps: WorkflowDeps, jobId: string): Promise<{ late: boolean; turnaroundSec: number }> {
@@ -42,6 +62,8 @@ export async function publishJob(deps: WorkflowDeps, jobId: string): Promise<{ l
   if (job.status !== 'PUBLISHED') {
     await emit(deps.events, 'JobPublished', published, now, {
       renditions: published.renditions.map((r) => ({ id: r.renditionId, outputs: r.outputs })),
+      // The entry points a player opens (HLS master, DASH MPD): `{}` when the recipe packages neither.
+      manifests: published.manifests ?? {},
       deadlineAt: published.deadlineAt,
       late,
       turnaroundSec,

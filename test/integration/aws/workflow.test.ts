@@ -117,14 +117,19 @@ async function until<T>(f: () => Promise<T | undefined> | T | undefined, what: s
 const mcEvent = (status: string, jobId: string, mcJobId: string, extra: Record<string, unknown> = {}) =>
   encoderStateChangeOf(encoderEventSchema.parse({ source: 'aws.mediaconvert', 'detail-type': 'MediaConvert Job State Change', time: new Date(now).toISOString(), detail: { status, jobId: mcJobId, userMetadata: { jobId }, ...extra } }))!;
 
-/** Write the outputs MediaConvert would have written for the job, and return their paths. */
-async function fakeMediaConvertOutputs(jobId: string): Promise<string[]> {
+/** Write the outputs MediaConvert would have written for the job (renditions, and the CMAF group's master playlist / MPD), and return their paths. */
+async function fakeMediaConvertOutputs(jobId: string): Promise<{ outputs: string[]; playlists: string[] }> {
   const job = (await deps.store.get(jobId))!;
   const prefix = outputPrefixFor(emu.outputBucket, job, job.dispatch!.attempt);
-  const paths = job.renditions.map((r) => `${prefix}mp4/clip_${r.renditionId}.mp4`);
-  for (const p of paths) await deps.objects.writeText(p, 'mp4 bytes');
-  return paths;
+  const outputs = job.renditions.map((r) => `${prefix}mp4/clip_${r.renditionId}.mp4`);
+  for (const p of outputs) await deps.objects.writeText(p, 'mp4 bytes');
+  const base = job.source.uri.slice(job.source.uri.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
+  const packaging = job.recipe!.packaging;
+  const playlists = [...(packaging.includes('hls') ? [`${prefix}cmaf/${base}.m3u8`] : []), ...(packaging.includes('dash') ? [`${prefix}cmaf/${base}.mpd`] : [])];
+  for (const p of playlists) await deps.objects.writeText(p, p.endsWith('.mpd') ? '<MPD/>' : '#EXTM3U');
+  return { outputs, playlists };
 }
+const publishedDetail = () => JSON.parse(eb.commandCalls(PutEventsCommand).find((c) => c.args[0].input.Entries?.[0]?.DetailType === 'JobPublished')!.args[0].input.Entries![0]!.Detail!) as { manifests: unknown };
 
 beforeAll(async () => {
   definition = stateMachineDefinition(synthMarquee().serviceTemplate).definition;
@@ -190,8 +195,10 @@ describe('the encode workflow, offline', () => {
     const externalId = (await deps.store.get(exec.name))!.dispatch!.externalId!;
     expect(await completeEncode(deps, mcEvent('STATUS_UPDATE', exec.name, externalId, { jobProgress: { jobPercentComplete: 50 } }))).toBe('progress');
     expect(sfn.commandCalls(SendTaskHeartbeatCommand).map((c) => c.args[0].input.taskToken)).toContain(`token-${exec.name}`);
-    const outputs = await fakeMediaConvertOutputs(exec.name);
-    expect(await completeEncode(deps, mcEvent('COMPLETE', exec.name, externalId, { outputGroupDetails: [{ outputDetails: outputs.map((p) => ({ outputFilePaths: [p] })) }] }))).toBe('succeeded');
+    const { outputs, playlists } = await fakeMediaConvertOutputs(exec.name);
+    expect(playlists).not.toHaveLength(0);
+    const groups = [{ type: 'CMAF_GROUP', playlistFilePaths: playlists }, { type: 'FILE_GROUP', outputDetails: outputs.map((p) => ({ outputFilePaths: [p] })) }];
+    expect(await completeEncode(deps, mcEvent('COMPLETE', exec.name, externalId, { outputGroupDetails: groups }))).toBe('succeeded');
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.taskToken).toBe(`token-${exec.name}`);
 
     const result = await exec.result;
@@ -201,6 +208,9 @@ describe('the encode workflow, offline', () => {
     expect(done.renditions.map((r) => [r.status, r.outputs.length])).toEqual(done.renditions.map(() => ['done', 1]));
     expect(done.history.map((h) => h.to)).toEqual(['RECEIVED', 'ANALYZED', 'QUEUED', 'ENCODING', 'VERIFYING', 'PUBLISHED']);
     expect(eventTypes()).toEqual(['JobQueued', 'JobPublished']);
+    const manifests = { hls: playlists.find((p) => p.endsWith('.m3u8')), dash: playlists.find((p) => p.endsWith('.mpd')) };
+    expect(done.manifests).toEqual(JSON.parse(JSON.stringify(manifests)));
+    expect(publishedDetail().manifests).toEqual(done.manifests);
   });
 
   it('malformed upload: ends REJECTED with the probe reason recorded and a JobRejected event', async () => {
@@ -245,8 +255,10 @@ describe('the encode workflow, offline', () => {
 
     // The worker writes its outputs and manifest; Batch reports SUCCEEDED.
     const prefix = outputPrefixFor(emu.outputBucket, job, 3);
-    const manifest: WorkerManifest = { jobId: exec.name, attempt: 3, gpu: true, renditions: job.renditions.map((r) => ({ renditionId: r.renditionId, outputs: [`${prefix}${r.renditionId}.mp4`], bytes: 9, wallSec: 3 })) };
+    const hlsMaster = job.recipe!.packaging.includes('hls') ? `${prefix}hls/master.m3u8` : undefined;
+    const manifest: WorkerManifest = { jobId: exec.name, attempt: 3, gpu: true, renditions: job.renditions.map((r) => ({ renditionId: r.renditionId, outputs: [`${prefix}${r.renditionId}.mp4`], bytes: 9, wallSec: 3 })), ...(hlsMaster ? { hlsMaster } : {}) };
     for (const r of manifest.renditions) await deps.objects.writeText(r.outputs[0]!, 'mp4 bytes');
+    if (hlsMaster) await deps.objects.writeText(hlsMaster, '#EXTM3U');
     await deps.objects.writeText(`${prefix}manifest.json`, JSON.stringify(manifest));
     const change = encoderStateChangeOf(encoderEventSchema.parse({ source: 'aws.batch', 'detail-type': 'Batch Job State Change', time: new Date(now).toISOString(), detail: { jobId: job.dispatch!.externalId, status: 'SUCCEEDED', container: { exitCode: 0, environment: [{ name: 'MARQUEE_JOB_ID', value: exec.name }] } } }))!;
     expect(await completeEncode(deps, change)).toBe('succeeded');
@@ -255,6 +267,7 @@ describe('the encode workflow, offline', () => {
     expect(done.status).toBe('PUBLISHED');
     expect(mc.commandCalls(CreateJobCommand).map((c) => c.args[0].input.ClientRequestToken)).toEqual([`${exec.name}-a1`, `${exec.name}-a2`]);
     expect(done.decisions.some((d) => d.kind === 'backend' && d.action === 'fall back to batch-gpu')).toBe(true);
+    expect(done.manifests).toEqual(hlsMaster ? { hls: hlsMaster } : undefined);
   });
 
   it('duplicate S3 event: the ingest handler starts one workflow, and a repeated Analyze keeps one job', async () => {

@@ -14,12 +14,15 @@ const s3 = mockClient(S3Client);
 const { handler } = await import('../../../functions/workflow/handler');
 const step = (payload: unknown) => handler(payload, lambdaContext()) as Promise<Record<string, unknown>>;
 
-/** A job whose encode finished: VERIFYING with one output per rendition. */
+/** A job whose encode finished: VERIFYING with one output per rendition and the CMAF group's HLS master and MPD recorded. */
 function encodedJob(id: string): Job {
   const job = encodingJob(id, 'mediaconvert', `mc-${id}`, `token-${id}`);
   const renditions = job.renditions.map((r) => ({ ...r, status: 'done' as const, outputs: [`s3://marquee-output/${id}/a1/cmaf/${id}_${r.renditionId}.m3u8`] }));
-  return transition(job, 'VERIFYING', T0 + 600_000, 'mediaconvert finished in 600 s', { renditions });
+  const manifests = { hls: `s3://marquee-output/${id}/a1/cmaf/${id}.m3u8`, dash: `s3://marquee-output/${id}/a1/cmaf/${id}.mpd` };
+  return transition(job, 'VERIFYING', T0 + 600_000, 'mediaconvert finished in 600 s', { renditions, manifests });
 }
+const keyOf = (uri: string) => uri.replace('s3://marquee-output/', '');
+const notFound = () => new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
 const detailTypes = () => eb.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries![0]!.DetailType);
 
 beforeEach(() => {
@@ -34,11 +37,13 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('workflow handler', () => {
-  it('verify: checks every output object exists (HeadObject) and records the QC decision', async () => {
+  it('verify: checks every output object and streaming manifest exists (HeadObject) and records the QC decision', async () => {
     const job = encodedJob('ep-0101');
     table.seed(job);
     expect(await step({ step: 'verify', jobId: job.id })).toEqual({ renditions: job.renditions.length, outputs: job.renditions.length });
-    expect(s3).toHaveReceivedCommandTimes(HeadObjectCommand, job.renditions.length);
+    expect(s3).toHaveReceivedCommandTimes(HeadObjectCommand, job.renditions.length + 2);
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'marquee-output', Key: keyOf(job.manifests!.hls!) });
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'marquee-output', Key: keyOf(job.manifests!.dash!) });
     expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'marquee-output', Key: job.renditions[0]!.outputs[0]!.replace('s3://marquee-output/', '') });
     expect(table.job(job.id)!.decisions.at(-1)).toMatchObject({ kind: 'qc', action: 'outputs verified' });
   });
@@ -47,9 +52,35 @@ describe('workflow handler', () => {
     const job = encodedJob('ep-0202');
     table.seed(job);
     const missing = job.renditions[1]!.outputs[0]!;
-    s3.on(HeadObjectCommand, { Key: missing.replace('s3://marquee-output/', '') }).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    s3.on(HeadObjectCommand, { Key: keyOf(missing) }).rejects(notFound());
     await expect(step({ step: 'verify', jobId: job.id })).rejects.toMatchObject({ name: 'QcFailedError', message: expect.stringContaining(missing) });
     expect(table.ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('verify: an HLS-packaged job with no master recorded fails QC saying so (it is not published unplayable)', async () => {
+    const { manifests: _none, ...job } = encodedJob('ep-0212');
+    expect(job.recipe!.packaging).toContain('hls');
+    table.seed(job);
+    await expect(step({ step: 'verify', jobId: job.id })).rejects.toMatchObject({ name: 'QcFailedError', message: expect.stringContaining('no HLS master playlist recorded') });
+    expect(table.ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('verify: a recorded HLS master or MPD that is not in the bucket fails QC naming it', async () => {
+    const job = encodedJob('ep-0222');
+    table.seed(job);
+    s3.on(HeadObjectCommand, { Key: keyOf(job.manifests!.hls!) }).rejects(notFound());
+    s3.on(HeadObjectCommand, { Key: keyOf(job.manifests!.dash!) }).rejects(notFound());
+    await expect(step({ step: 'verify', jobId: job.id })).rejects.toMatchObject({
+      name: 'QcFailedError',
+      message: expect.stringMatching(new RegExp(`HLS master playlist ${job.manifests!.hls!.replace(/\./g, '\\.')} is missing; DASH manifest ${job.manifests!.dash!.replace(/\./g, '\\.')} is missing$`)),
+    });
+  });
+
+  it('verify: a job whose recipe packages no HLS needs no master (MP4-only)', async () => {
+    const encoded = encodedJob('ep-0232');
+    const { manifests: _none, ...job } = { ...encoded, recipe: { ...encoded.recipe!, packaging: ['mp4' as const] } };
+    table.seed(job);
+    expect(await step({ step: 'verify', jobId: job.id })).toEqual({ renditions: job.renditions.length, outputs: job.renditions.length });
   });
 
   it('publish: job PUBLISHED (conditional write) and JobPublished with the renditions, on time', async () => {
@@ -58,9 +89,10 @@ describe('workflow handler', () => {
     expect(await step({ step: 'publish', jobId: job.id })).toEqual({ late: false, turnaroundSec: (T0 + 601_000 - job.createdAt) / 1000 });
     expect(table.job(job.id)!.status).toBe('PUBLISHED');
     expect(table.ddb).toHaveReceivedCommandWith(PutCommand, { ConditionExpression: 'attribute_exists(id) AND #v = :expected', ExpressionAttributeValues: { ':expected': job.version } });
-    const detail = JSON.parse(eb.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail!) as { renditions: { id: string; outputs: string[] }[]; late: boolean };
+    const detail = JSON.parse(eb.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail!) as { renditions: { id: string; outputs: string[] }[]; manifests: unknown; late: boolean };
     expect(detailTypes()).toEqual(['JobPublished']);
     expect(detail.renditions).toEqual(job.renditions.map((r) => ({ id: r.renditionId, outputs: r.outputs })));
+    expect(detail.manifests).toEqual(job.manifests);
   });
 
   it('publish is idempotent: a retried Publish task emits nothing twice', async () => {
