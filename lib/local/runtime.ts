@@ -133,6 +133,8 @@ const chunkLabel = (renditionId: string, c: ChunkRange) => `${renditionId}#${c.i
 const newActive = (work?: QueuedWork): ActiveJob => ({ ...(work ? { work } : {}), running: new Set(), verifying: false, chunkFailures: new Map(), boostMs: 0, plans: new Map() });
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** The job's `manifests` patch for the HLS master / DASH MPD paths a publish wrote (no key when neither). */
+const manifestsOf = (hls: string | undefined, dash: string | undefined): Partial<Job> => (hls || dash ? { manifests: { ...(hls ? { hls } : {}), ...(dash ? { dash } : {}) } } : {});
 
 /**
  * The embedded runtime: the same flow as the cloud (analyze → plan → queue by tier → encode →
@@ -795,7 +797,7 @@ export class LocalRuntime {
       : 'quality not measured';
     const published = await updateJob(this.o.store, jobId, (j) =>
       j.status === 'VERIFYING'
-        ? transition({ ...j, renditions: withQuality }, 'PUBLISHED', this.now(), `${verdict.reason}; ${checked.length} rendition(s)${master ? ' + HLS master' : ''}${dash ? ' + DASH' : ''}; ${summary}`)
+        ? transition({ ...j, renditions: withQuality }, 'PUBLISHED', this.now(), `${verdict.reason}; ${checked.length} rendition(s)${master ? ' + HLS master' : ''}${dash ? ' + DASH' : ''}; ${summary}`, manifestsOf(master, dash))
         : undefined,
     );
     await removeStalePartials(this.jobDir(jobId));
@@ -837,13 +839,15 @@ export class LocalRuntime {
       const checked = byId.get(r.renditionId) ?? r;
       return verdict.passed || !deferred.has(r.renditionId) || r.status !== 'done' ? checked : { renditionId: r.renditionId, status: 'failed' as const, outputs: [], error: verdict.reason };
     });
+    let manifests: Partial<Job> = {};
     if (verdict.passed) {
-      await writeHlsMaster(this.jobDir(jobId), job.recipe, renditions, src.durationSec);
-      await writeDashManifest(this.jobDir(jobId), job.recipe, renditions, signal ? { signal } : {});
+      const master = await writeHlsMaster(this.jobDir(jobId), job.recipe, renditions, src.durationSec);
+      const dash = await writeDashManifest(this.jobDir(jobId), job.recipe, renditions, signal ? { signal } : {});
+      manifests = manifestsOf(master ?? job.manifests?.hls, dash ?? job.manifests?.dash);
     }
     const stored = await updateJob(this.o.store, jobId, (j) =>
       recordDecision(
-        { ...j, updatedAt: this.now(), renditions },
+        { ...j, updatedAt: this.now(), renditions, ...manifests },
         verdict.passed
           ? { at: this.now(), kind: 'pipeline', action: `publish deferred rungs ${ids}`, reason: `the deadline variant published the other rungs first; ${verdict.reason}` }
           : { at: this.now(), kind: 'qc', action: `withhold deferred rungs ${ids}`, reason: verdict.reason },

@@ -61,7 +61,10 @@ describe('marquee run on real clips (1 worker)', () => {
     const prober = new FfprobeProber();
     for (const j of report.jobs) {
       expect(existsSync(join(outDir, j.id, 'job.json'))).toBe(true);
-      expect(JSON.parse(readFileSync(join(outDir, j.id, 'job.json'), 'utf8'))).toMatchObject({ id: j.id, status: 'PUBLISHED' });
+      const record = JSON.parse(readFileSync(join(outDir, j.id, 'job.json'), 'utf8')) as { manifests?: unknown };
+      expect(record).toMatchObject({ id: j.id, status: 'PUBLISHED' });
+      // The job records the entry points it published, and the report names the same ones.
+      expect(record.manifests).toEqual(j.manifests);
       expect(j.renditions.length).toBeGreaterThan(0);
       for (const r of j.renditions) {
         expect(r.status).toBe('done');
