@@ -78,7 +78,10 @@ export function samplingArgs(uri: string, source: SourceInfo, plan: SamplingPlan
   // decode from 0). Raw streams cannot seek at all. Those decode once, to the end of the last stretch.
   const sequential = raw || source.durationSec <= SEQUENTIAL_DECODE_MAX_SEC;
   const { analysisWidth: w, analysisHeight: h, overviewWidth: ow, overviewHeight: oh, noiseCropWidth: cw, noiseCropHeight: ch } = plan;
-  const args = ['-hide_banner', '-nostdin', '-nostats', '-benchmark', '-benchmark_all', '-loglevel', 'level+info'];
+  // passthrough: each decoded frame reaches the raw pipes once. Their muxers default to constant
+  // rate, which, when a run has several inputs, fills the gap a seek leaves before a stretch's first
+  // frame with a copy of it, and a copy reads as a still pair (and lowers TI).
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-benchmark', '-benchmark_all', '-loglevel', 'level+info', '-vsync', 'passthrough'];
   const graph: string[] = [];
   const k = plan.windows.length;
   const step = Math.max(1, Math.ceil(source.fps / MAX_OVERVIEW_FPS));

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RejectedInputError } from '../../../lib/core/errors';
 import type { ContentProfile, SourceInfo } from '../../../lib/core/types';
-import { FfmpegContentAnalyzer, overviewLuma, PROBE_X264_PARAMS, probeEncodeSeconds } from '../../../lib/media/analyze';
-import { FrameAssembler } from '../../../lib/media/frames';
+import { samplingPlan } from '../../../lib/core/analysis/sampling';
+import { FfmpegContentAnalyzer, overviewLuma, PROBE_X264_PARAMS, probeEncodeSeconds, samplingArgs } from '../../../lib/media/analyze';
+import { ffmpegPath } from '../../../lib/media/binaries';
+import { captureRun, FrameAssembler } from '../../../lib/media/frames';
+import { FfprobeProber } from '../../../lib/media/probe';
 import { synthesizeClip, type SynthKind } from '../../../lib/media/synth';
 import type { Prober } from '../../../lib/ports';
 import { aSource } from '../../helpers/factories';
@@ -129,6 +132,28 @@ describe('overview filter chain', () => {
   it('keeps the plain gray conversion for RGB and for a source already at the overview size', () => {
     expect(overviewLuma(aSource({ pixelFormat: 'rgb24', width: 1280, height: 720 }), 256, 144)).toEqual({ filters: 'scale=256:144:flags=area,format=gray' });
     expect(overviewLuma(aSource({ pixelFormat: 'yuv420p', width: 176, height: 144 }), 176, 144).levels).toBeUndefined();
+  });
+});
+
+describe('sampling run after a seek', () => {
+  it('hands each decoded frame to the overview once when a stretch starts between two frames', async () => {
+    // 25 fps: a stretch from 1.167 s keeps its first frame at 1.2 s, a gap of 0.8 frame that a
+    // constant-rate muxer fills with a copy of that frame, which then reads as a still pair
+    const path = join(dir, 'seek-gap.mp4');
+    await synthesizeClip('animation', path, { width: 160, height: 90, durationSec: 4 });
+    const probed = await new FfprobeProber().probe(path);
+    const source = { ...probed, durationSec: 40 }; // a long title: one seek per stretch
+    const plan = { ...samplingPlan(source), windows: [1.467, 2.833].map((startSec) => ({ startSec, durationSec: 0.4 })), overview: [1.167, 2.533].map((startSec) => ({ startSec, durationSec: 1 })), audio: null };
+    const run = samplingArgs(path, source, plan, false);
+    const res = await captureRun(ffmpegPath(), run.args, { timeoutMs: 60_000, extraPipes: run.windowFds.length + run.overviewFds.length + run.cropFds.length, maxBytesPerPipe: 64 << 20 });
+    const bytes = plan.overviewWidth * plan.overviewHeight;
+    for (const fd of run.overviewFds) {
+      const overview = res.pipes[fd - 2]!;
+      const frames = Array.from({ length: Math.floor(overview.length / bytes) }, (_, i) => overview.subarray(i * bytes, (i + 1) * bytes));
+      expect(frames).toHaveLength(25);
+      // testsrc2 moves every frame: no two consecutive frames are equal
+      frames.slice(1).forEach((f, i) => expect(Buffer.compare(f, frames[i]!)).not.toBe(0));
+    }
   });
 });
 
