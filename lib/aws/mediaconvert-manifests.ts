@@ -28,10 +28,8 @@ export function manifestsOfPlaylists(paths: readonly string[]): StreamingManifes
  * Write*Manifest settings allow).
  */
 export function renderedManifests(req: CreateJobCommandInput): StreamingManifests | undefined {
-  const input = req.Settings?.Inputs?.[0]?.FileInput;
-  if (!input) return undefined;
-  const file = input.slice(input.lastIndexOf('/') + 1);
-  const base = file.includes('.') ? file.slice(0, file.lastIndexOf('.')) : file;
+  const base = inputBaseName(req);
+  if (base === undefined) return undefined;
   const out: StreamingManifests = {};
   for (const g of req.Settings?.OutputGroups ?? []) {
     const s = g.OutputGroupSettings;
@@ -46,4 +44,34 @@ export function renderedManifests(req: CreateJobCommandInput): StreamingManifest
     if (dash?.endsWith('/')) out.dash ??= `${dash}${base}.mpd`;
   }
   return out.hls || out.dash ? out : undefined;
+}
+
+/** MediaConvert's base for output names: the input file's name without its extension. */
+function inputBaseName(req: CreateJobCommandInput): string | undefined {
+  const input = req.Settings?.Inputs?.[0]?.FileInput;
+  if (!input) return undefined;
+  const file = input.slice(input.lastIndexOf('/') + 1);
+  return file.includes('.') ? file.slice(0, file.lastIndexOf('.')) : file;
+}
+
+/**
+ * What stands for each output of a CMAF group, by name modifier: a COMPLETE event lists no
+ * `outputFilePaths` for CMAF groups (only the group's top-level manifests), so an output is known by
+ * its HLS variant playlist, `<dest><input base><NameModifier>.m3u8` (the name modifier names variant
+ * manifests), or by the group's MPD when the group writes no HLS.
+ */
+export function renderedCmafOutputs(req: CreateJobCommandInput): Map<string, string> {
+  const base = inputBaseName(req);
+  const out = new Map<string, string>();
+  if (base === undefined) return out;
+  for (const g of req.Settings?.OutputGroups ?? []) {
+    const cmaf = g.OutputGroupSettings?.CmafGroupSettings;
+    if (!cmaf?.Destination?.endsWith('/')) continue;
+    const hls = cmaf.WriteHlsManifest !== 'DISABLED';
+    for (const o of g.Outputs ?? []) {
+      if (!o.NameModifier || !o.VideoDescription) continue;
+      out.set(o.NameModifier, hls ? `${cmaf.Destination}${base}${o.NameModifier}.m3u8` : `${cmaf.Destination}${base}.mpd`);
+    }
+  }
+  return out;
 }

@@ -1,9 +1,10 @@
 /** Complete step: encoder state changes → progress, actual times, and the task-token answer. */
 import { transition } from '../../core/job';
+import type { CreateJobCommandInput } from '@aws-sdk/client-mediaconvert';
 import type { Job } from '../../core/types';
 import type { Clock, JobStore, ObjectStore } from '../../ports';
 import { renderMediaConvertJob } from '../mediaconvert-job';
-import { renderedManifests, type StreamingManifests } from '../mediaconvert-manifests';
+import { renderedCmafOutputs, renderedManifests, type StreamingManifests } from '../mediaconvert-manifests';
 import type { TaskTokens } from '../task-tokens';
 import { chunkRejectionUri, outcomeOfExitCode, type ChunkRejection } from '../worker-exit';
 import { outputPrefixFor, parseExternalId, update, type EncoderStateChange, type FlowMetrics, type WorkerManifest } from './common';
@@ -51,13 +52,18 @@ export async function completeEncode(deps: CompleteDeps, change: EncoderStateCha
       const text = await deps.objects.readText(`${prefix}manifest.json`);
       manifest = text ? (JSON.parse(text) as WorkerManifest) : undefined;
     }
-    const manifests = change.backend === 'batch-gpu' ? batchManifests(manifest, prefix) : mediaConvertManifests(job, change, prefix);
+    const rendered = change.backend === 'mediaconvert' ? renderedFor(job, prefix) : undefined;
+    const manifests = change.backend === 'batch-gpu' ? batchManifests(manifest, prefix) : mediaConvertManifests(rendered, change, prefix);
+    const cmaf = rendered ? renderedCmafOutputs(rendered) : new Map<string, string>();
     const stored = await update(deps.store, job.id, (cur) => {
       const renditions = cur.renditions.map((r) => {
         const m = manifest?.renditions.find((x) => x.renditionId === r.renditionId);
         // MediaConvert names outputs <source>_<NameModifier>.<ext>; the name modifier is `_<renditionId>`.
         const suffix = new RegExp(`(_|/)${r.renditionId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.[A-Za-z0-9]+|/index\\.m3u8)$`);
-        const mine = m?.outputs ?? outputs.filter((o) => suffix.test(o));
+        const listed = m?.outputs ?? outputs.filter((o) => suffix.test(o));
+        // a CMAF group's outputs are not listed in the event: its variant playlist stands for the rung (Verify checks it)
+        const inCmaf = cmaf.get(`_${r.renditionId}`);
+        const mine = listed.length === 0 && inCmaf ? [inCmaf] : listed;
         return { ...r, status: mine.length > 0 ? ('done' as const) : r.status, outputs: mine, backend: change.backend, wallSec: m?.wallSec ?? wallSec, ...(m ? { bytes: m.bytes } : {}) };
       });
       // This attempt's entry points replace any an earlier attempt recorded (none is better than a stale one).
@@ -97,20 +103,23 @@ function batchManifests(manifest: WorkerManifest | undefined, prefix: string): S
   return typeof hls === 'string' && hls.startsWith(prefix) && hls.endsWith('.m3u8') ? { hls } : undefined;
 }
 
+/** The CreateJob request rendered for this job and attempt (only its output groups are read: the submission fields are placeholders), or undefined. */
+function renderedFor(job: Job, prefix: string): CreateJobCommandInput | undefined {
+  try {
+    return job.recipe ? renderMediaConvertJob(job, job.recipe, { role: '-', queueArn: '-', priority: 0, outputPrefix: prefix, clientRequestToken: job.id, accelerated: false, userMetadata: {} }) : undefined;
+  } catch {
+    return undefined; // Verify then names what is missing rather than this event being retried for ever.
+  }
+}
+
 /**
  * MediaConvert's entry points: the master playlist and MPD its COMPLETE event lists, when they lie in
  * this attempt's prefix; otherwise (an event without `playlistFilePaths`) where the output groups
  * rendered for the job make MediaConvert write them. Verify then checks they exist.
  */
-function mediaConvertManifests(job: Job, change: EncoderStateChange, prefix: string): StreamingManifests | undefined {
+function mediaConvertManifests(rendered: CreateJobCommandInput | undefined, change: EncoderStateChange, prefix: string): StreamingManifests | undefined {
   const mine = (uri: string | undefined) => (uri?.startsWith(prefix) ? uri : undefined);
-  let implied: StreamingManifests | undefined;
-  try {
-    // Only the output groups matter here; the submission fields are placeholders.
-    if (job.recipe) implied = renderedManifests(renderMediaConvertJob(job, job.recipe, { role: '-', queueArn: '-', priority: 0, outputPrefix: prefix, clientRequestToken: job.id, accelerated: false, userMetadata: {} }));
-  } catch {
-    implied = undefined; // Verify then names the missing master rather than this event being retried for ever.
-  }
+  const implied = rendered ? renderedManifests(rendered) : undefined;
   const hls = mine(change.manifests?.hls) ?? implied?.hls;
   const dash = mine(change.manifests?.dash) ?? implied?.dash;
   return hls || dash ? { ...(hls ? { hls } : {}), ...(dash ? { dash } : {}) } : undefined;

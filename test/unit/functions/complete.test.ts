@@ -142,6 +142,18 @@ describe('complete handler', () => {
     expect(table.job(job.id)!.manifests).toEqual({ hls: `${cmaf}${job.id}.m3u8`, dash: `${cmaf}${job.id}.mpd` });
   });
 
+  it('MediaConvert COMPLETE of a CMAF group as MediaConvert sends it (no outputFilePaths): each rung is known by its variant playlist', async () => {
+    const job = encodingJob('show-c0c0', 'mediaconvert', '1700000000000-c0c0', 'token-cmaf');
+    table.seed(job);
+    const cmaf = `s3://marquee-output/${job.id}/a1/cmaf/`;
+    const groups = [{ type: 'CMAF_GROUP', playlistFilePaths: [`${cmaf}${job.id}.mpd`, `${cmaf}${job.id}.m3u8`], outputDetails: outputsOf(job).map(() => ({ durationInMs: 10_000, videoDetails: { widthInPx: 1280, heightInPx: 720 } })) }];
+    await handler(sqsBatch([mediaConvertEvent(job, 'COMPLETE', { outputGroupDetails: groups })]), lambdaContext());
+    const stored = table.job(job.id)!;
+    expect(stored.status).toBe('VERIFYING');
+    expect(stored.renditions.map((r) => r.outputs)).toEqual(outputsOf(job).map((o) => [o]));
+    expect(stored.renditions.every((r) => r.status === 'done')).toBe(true);
+  });
+
   it('MediaConvert COMPLETE without playlistFilePaths (or with an ill-formed list): records where the rendered CMAF group writes its manifests', async () => {
     const job = encodingJob('show-8b8b', 'mediaconvert', '1700000000000-8b8b', 'token-implied');
     expect(job.recipe!.packaging).toEqual(expect.arrayContaining(['hls', 'dash']));
