@@ -20,6 +20,8 @@ export const TRANSIENT_ERRORS = [
 
 /** Errors an encoder reports that another attempt (or the other backend) may fix. */
 export const ENCODER_ERRORS = ['EncodeFailed', 'States.Timeout', 'States.HeartbeatTimeout'];
+/** What Verify throws when outputs the encoder reported are missing (the Lambda error's name). */
+export const VERIFY_FALLBACK_ERROR = 'QcFailedError';
 
 export interface EncodeWorkflowProps {
   analyze: lambda.IFunction;
@@ -41,7 +43,7 @@ const retryTransient: sfn.RetryProps = {
  * The Standard state machine of one upload:
  * Analyze → (REJECTED end | Enqueue into the tier queue and wait for the task token) → Verify →
  * Publish. An encoder failure is retried once on the same backend, then sent to the other backend
- * (Fallback) and, when that fails too, recorded as FAILED. Every Task has Retry (transient errors only,
+ * (Fallback) and, when that fails too, recorded as FAILED. Outputs that fail Verify go to Fallback too. Every Task has Retry (transient errors only,
  * exponential backoff with full jitter) and Catch; errors not listed fail fast into RecordFailure.
  */
 export class EncodeWorkflow extends Construct {
@@ -110,6 +112,9 @@ export class EncodeWorkflow extends Construct {
       .addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const verify = step('Verify', { step: 'verify', 'jobId.$': '$$.Execution.Name', 'encode.$': '$.encode' }, '$.verify');
+    // Outputs an encoder reported but that are not in the bucket (a rendition, the HLS master): the
+    // other backend gets the title (Fallback fails into RecordFailure when both have been tried).
+    verify.addCatch(fallback, { errors: [VERIFY_FALLBACK_ERROR], resultPath: '$.error' });
     verify.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
     const publish = step('Publish', { step: 'publish', 'jobId.$': '$$.Execution.Name' }, '$.published');
     publish.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });

@@ -54,6 +54,14 @@ describe('the encode workflow', () => {
     expect(enqueue.Catch!.find((c) => c.ErrorEquals.includes('EncodeFailed'))?.Next).toBe('Fallback');
   });
 
+  it('sends a title whose reported outputs fail Verify to the other backend, and any other Verify error to RecordFailure', () => {
+    const verify = definition.States.Verify!;
+    expect(verify.Catch!.map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['QcFailedError'], 'Fallback'],
+      [['States.ALL'], 'RecordFailure'],
+    ]);
+  });
+
   it('ends a rejected upload and a failed job in Fail states that carry the cause', () => {
     expect(definition.States.Rejected).toMatchObject({ Type: 'Fail', Error: 'UploadRejected', CausePath: '$.analysis.reason' });
     expect(definition.States.Failed).toMatchObject({ Type: 'Fail', Error: 'JobFailed' });

@@ -74,7 +74,7 @@ export async function publishJob(deps: WorkflowDeps, jobId: string): Promise<{ l
   return { late, turnaroundSec };
 }
 
-/** After an encoder failed (retried once already): send the job to the backend it has not tried. */
+/** After an encoder failed (retried once already) or its outputs failed Verify: send the job to the backend it has not tried. */
 export async function fallBack(deps: WorkflowDeps, jobId: string, error: { Error?: string; Cause?: string }): Promise<EnqueueOrder> {
   const now = deps.clock.now();
   const job = await deps.store.get(jobId);
@@ -83,7 +83,8 @@ export async function fallBack(deps: WorkflowDeps, jobId: string, error: { Error
   const other = CLOUD_BACKENDS.find((b) => !tried.includes(b));
   if (!other) throw new NoFallbackError(`job ${jobId}: ${tried.join(' and ')} both failed (${error.Error ?? 'error'}: ${(error.Cause ?? '').slice(0, 300)})`);
   const stored = await update(deps.store, jobId, (cur) => {
-    const retrying = cur.status === 'ENCODING' ? transition(cur, 'RETRYING', now, `${error.Error ?? 'encoder failure'} on ${cur.dispatch?.backend}`) : cur;
+    // ENCODING: the encoder failed; VERIFYING: it reported outputs that are not there
+    const retrying = cur.status === 'ENCODING' || cur.status === 'VERIFYING' ? transition(cur, 'RETRYING', now, `${error.Error ?? 'encoder failure'} on ${cur.dispatch?.backend}`) : cur;
     const requeued = transition(retrying, 'QUEUED', now, `falling back to ${other}`, { allocation: cur.allocation ? { ...cur.allocation, backend: other } : cur.allocation });
     return recordDecision(requeued, { at: now, kind: 'backend', action: `fall back to ${other}`, reason: `${tried.join(', ')} failed: ${(error.Cause ?? error.Error ?? '').slice(0, 200)}` });
   });

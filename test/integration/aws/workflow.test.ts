@@ -270,6 +270,41 @@ describe('the encode workflow, offline', () => {
     expect(done.manifests).toEqual(hlsMaster ? { hls: hlsMaster } : undefined);
   });
 
+  it('outputs that are not in the bucket: Verify fails, the title falls back to Batch GPU and publishes from there', async () => {
+    const input = await upload('uploads/ghost-outputs.mp4', clipBytes, { creatortier: 'partner', expectedviews: '20000' });
+    let seen = enqueued;
+    const exec = start(input);
+    await until(() => enqueued > seen, 'enqueue');
+    seen = enqueued;
+    await until(async () => (await dispatchWork(deps)).submitted.length > 0 || undefined, 'dispatch to MediaConvert');
+    const first = (await deps.store.get(exec.name))!;
+    // MediaConvert reports COMPLETE with paths, but nothing was written under them
+    const prefix1 = outputPrefixFor(emu.outputBucket, first, 1);
+    const ghosts = first.renditions.map((r) => `${prefix1}mp4/clip_${r.renditionId}.mp4`);
+    expect(await completeEncode(deps, mcEvent('COMPLETE', exec.name, first.dispatch!.externalId!, { outputGroupDetails: [{ type: 'FILE_GROUP', outputDetails: ghosts.map((p) => ({ outputFilePaths: [p] })) }] }))).toBe('succeeded');
+
+    deps.capacity['batch-gpu'] = 2;
+    await until(() => enqueued > seen, 'enqueue after the failed Verify');
+    await until(async () => (await dispatchWork(deps)).submitted.length > 0 || undefined, 'dispatch to batch');
+    const job = (await deps.store.get(exec.name))!;
+    expect(job.dispatch).toMatchObject({ backend: 'batch-gpu', tried: ['mediaconvert', 'batch-gpu'] });
+    expect(job.history.map((h) => h.to)).toEqual(['RECEIVED', 'ANALYZED', 'QUEUED', 'ENCODING', 'VERIFYING', 'RETRYING', 'QUEUED', 'ENCODING']);
+    expect(job.history.find((h) => h.to === 'RETRYING')?.reason).toContain('QcFailedError');
+
+    const prefix = outputPrefixFor(emu.outputBucket, job, job.dispatch!.attempt);
+    const hlsMaster = job.recipe!.packaging.includes('hls') ? `${prefix}hls/master.m3u8` : undefined;
+    const manifest: WorkerManifest = { jobId: exec.name, attempt: job.dispatch!.attempt, gpu: true, renditions: job.renditions.map((r) => ({ renditionId: r.renditionId, outputs: [`${prefix}${r.renditionId}.mp4`], bytes: 9, wallSec: 3 })), ...(hlsMaster ? { hlsMaster } : {}) };
+    for (const r of manifest.renditions) await deps.objects.writeText(r.outputs[0]!, 'mp4 bytes');
+    if (hlsMaster) await deps.objects.writeText(hlsMaster, '#EXTM3U');
+    await deps.objects.writeText(`${prefix}manifest.json`, JSON.stringify(manifest));
+    const change = encoderStateChangeOf(encoderEventSchema.parse({ source: 'aws.batch', 'detail-type': 'Batch Job State Change', time: new Date(now).toISOString(), detail: { jobId: job.dispatch!.externalId, status: 'SUCCEEDED', container: { exitCode: 0, environment: [{ name: 'MARQUEE_JOB_ID', value: exec.name }] } } }))!;
+    expect(await completeEncode(deps, change)).toBe('succeeded');
+    await exec.result;
+    const done = (await deps.store.get(exec.name))!;
+    expect(done.status).toBe('PUBLISHED');
+    expect(done.renditions.flatMap((r) => r.outputs).every((o) => o.startsWith(prefix))).toBe(true);
+  });
+
   it('duplicate S3 event: the ingest handler starts one workflow, and a repeated Analyze keeps one job', async () => {
     process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:marquee';
     process.env.POWERTOOLS_METRICS_NAMESPACE = 'Marquee';
