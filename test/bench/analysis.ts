@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- analysis [--clips DIR] [--no-synth] [--metadata JSON]`
+ * `npm run bench -- analysis [--clips DIR] [--no-synth] [--metadata JSON] [--long SEC]`
  *
  * For each clip in ../shared/clips (or MARQUEE_CLIPS / --clips) and for generated samples of each
  * synthetic kind: the analysis features, the content class, the analysis wall time, the wall time
@@ -10,7 +10,8 @@
  * clips of 5 s or more (target ≤ 0.05), and the load average (the machine is shared: timings move with it).
  * Beside it, two floors per clip as ratios to the same encode (`floor_spawn`, `floor_decode`; summary
  * `maxSpawnFloorRatio`, `maxDecodeFloorRatio`): what any analysis costs at least — see `floors()`.
- * The generated samples are 960×540, 6 s, as before.
+ * The generated samples are 960×540, 6 s, as before; `--long SEC` adds each kind again at 1280×720
+ * and SEC seconds (uploads are minutes long), which the summary's maximum includes.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -110,11 +111,22 @@ export default async function bench(args: string[]): Promise<void> {
   } else {
     console.log(`no clip folder at ${clipsDir}: synthetic samples only`);
   }
+  const longArg = args.indexOf('--long');
+  const longSec = longArg >= 0 ? Number(args[longArg + 1]) : 0;
+  if (longArg >= 0 && !(longSec >= 5 && longSec <= 3600)) throw new Error('--long: seconds between 5 and 3600');
   if (!args.includes('--no-synth')) {
+    const audioOf = (kind: string) => (kind === 'talking' ? 'speech' : kind === 'static' ? 'none' : 'music');
     for (const kind of SYNTH_KINDS) {
       const path = join(work, `synth-${kind}.mp4`);
-      await synthesizeClip(kind, path, { width: 960, height: 540, durationSec: 6, audio: kind === 'talking' ? 'speech' : kind === 'static' ? 'none' : 'music' });
+      await synthesizeClip(kind, path, { width: 960, height: 540, durationSec: 6, audio: audioOf(kind) });
       inputs.push({ name: `synth-${kind}`, path, origin: 'synthetic' });
+    }
+    // Uploads are minutes long, not 6 s: the same kinds at 720p and `--long` seconds show the ratio at a realistic length.
+    for (const kind of longSec ? SYNTH_KINDS : []) {
+      const path = join(work, `synth-${kind}-${longSec}s.mp4`);
+      console.log(`generating synth-${kind}-${longSec}s (1280x720)…`);
+      await synthesizeClip(kind, path, { width: 1280, height: 720, durationSec: longSec, audio: audioOf(kind), timeoutMs: 30 * 60_000 });
+      inputs.push({ name: `synth-${kind}-${longSec}s`, path, origin: 'synthetic' });
     }
   }
   const metaArg = args.indexOf('--metadata');

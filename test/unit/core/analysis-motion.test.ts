@@ -130,11 +130,11 @@ describe('sampling plan: overview and noise crop', () => {
     }
   });
 
-  it('scans a long title around each window for 30 s plus 5% of the rest, at most 2 minutes', () => {
+  it('scans a long title around each window for 10 s plus 5% of the rest past 30 s, at most 2 minutes', () => {
     for (const d of [60, 600, 3600, 6 * 3600]) {
       const p = samplingPlan(aSource({ durationSec: d }));
       const total = p.overview.reduce((s, w) => s + w.durationSec, 0);
-      expect(total).toBeCloseTo(Math.min(MAX_OVERVIEW_SEC, 30 + 0.05 * (d - 30)), 1);
+      expect(total).toBeCloseTo(Math.min(MAX_OVERVIEW_SEC, 10 + 0.05 * (d - 30)), 1);
       expect(p.overview).toHaveLength(p.windows.length);
       p.windows.forEach((win, i) => {
         const ov = p.overview[i]!;
