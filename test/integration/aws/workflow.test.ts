@@ -24,7 +24,7 @@ import { DynamoJobStore } from '../../../lib/aws/job-store';
 import { S3ObjectStore } from '../../../lib/aws/object-store';
 import { StepFunctionsTaskTokens } from '../../../lib/aws/task-tokens';
 import { SqsWorkQueue } from '../../../lib/aws/work-queue';
-import { TIERS, type Tier } from '../../../lib/core/types';
+import { TIERS, type Job, type Tier } from '../../../lib/core/types';
 import { FfprobeProber } from '../../../lib/media/probe';
 import { synthesizeClip } from '../../../lib/media/synth';
 import { stateMachineDefinition, synthMarquee, type AslDefinition } from '../../infra/synth';
@@ -130,6 +130,20 @@ async function fakeMediaConvertOutputs(jobId: string): Promise<{ outputs: string
   return { outputs, playlists };
 }
 const publishedDetail = () => JSON.parse(eb.commandCalls(PutEventsCommand).find((c) => c.args[0].input.Entries?.[0]?.DetailType === 'JobPublished')!.args[0].input.Entries![0]!.Detail!) as { manifests: unknown };
+
+/** The Batch GPU worker's side of a dispatched attempt: it writes the outputs, HLS master and manifest, and Batch reports SUCCEEDED to Complete. */
+async function finishOnBatch(job: Job): Promise<{ prefix: string; hlsMaster: string | undefined }> {
+  const attempt = job.dispatch!.attempt;
+  const prefix = outputPrefixFor(emu.outputBucket, job, attempt);
+  const hlsMaster = job.recipe!.packaging.includes('hls') ? `${prefix}hls/master.m3u8` : undefined;
+  const manifest: WorkerManifest = { jobId: job.id, attempt, gpu: true, renditions: job.renditions.map((r) => ({ renditionId: r.renditionId, outputs: [`${prefix}${r.renditionId}.mp4`], bytes: 9, wallSec: 3 })), ...(hlsMaster ? { hlsMaster } : {}) };
+  for (const r of manifest.renditions) await deps.objects.writeText(r.outputs[0]!, 'mp4 bytes');
+  if (hlsMaster) await deps.objects.writeText(hlsMaster, '#EXTM3U');
+  await deps.objects.writeText(`${prefix}manifest.json`, JSON.stringify(manifest));
+  const change = encoderStateChangeOf(encoderEventSchema.parse({ source: 'aws.batch', 'detail-type': 'Batch Job State Change', time: new Date(now).toISOString(), detail: { jobId: job.dispatch!.externalId, status: 'SUCCEEDED', container: { exitCode: 0, environment: [{ name: 'MARQUEE_JOB_ID', value: job.id }] } } }))!;
+  expect(await completeEncode(deps, change)).toBe('succeeded');
+  return { prefix, hlsMaster };
+}
 
 beforeAll(async () => {
   definition = stateMachineDefinition(synthMarquee().serviceTemplate).definition;
@@ -254,14 +268,7 @@ describe('the encode workflow, offline', () => {
     expect(submit.containerOverrides?.environment).toContainEqual({ name: 'MARQUEE_JOB_ID', value: exec.name });
 
     // The worker writes its outputs and manifest; Batch reports SUCCEEDED.
-    const prefix = outputPrefixFor(emu.outputBucket, job, 3);
-    const hlsMaster = job.recipe!.packaging.includes('hls') ? `${prefix}hls/master.m3u8` : undefined;
-    const manifest: WorkerManifest = { jobId: exec.name, attempt: 3, gpu: true, renditions: job.renditions.map((r) => ({ renditionId: r.renditionId, outputs: [`${prefix}${r.renditionId}.mp4`], bytes: 9, wallSec: 3 })), ...(hlsMaster ? { hlsMaster } : {}) };
-    for (const r of manifest.renditions) await deps.objects.writeText(r.outputs[0]!, 'mp4 bytes');
-    if (hlsMaster) await deps.objects.writeText(hlsMaster, '#EXTM3U');
-    await deps.objects.writeText(`${prefix}manifest.json`, JSON.stringify(manifest));
-    const change = encoderStateChangeOf(encoderEventSchema.parse({ source: 'aws.batch', 'detail-type': 'Batch Job State Change', time: new Date(now).toISOString(), detail: { jobId: job.dispatch!.externalId, status: 'SUCCEEDED', container: { exitCode: 0, environment: [{ name: 'MARQUEE_JOB_ID', value: exec.name }] } } }))!;
-    expect(await completeEncode(deps, change)).toBe('succeeded');
+    const { hlsMaster } = await finishOnBatch(job);
     await exec.result;
     const done = (await deps.store.get(exec.name))!;
     expect(done.status).toBe('PUBLISHED');
@@ -291,14 +298,7 @@ describe('the encode workflow, offline', () => {
     expect(job.history.map((h) => h.to)).toEqual(['RECEIVED', 'ANALYZED', 'QUEUED', 'ENCODING', 'VERIFYING', 'RETRYING', 'QUEUED', 'ENCODING']);
     expect(job.history.find((h) => h.to === 'RETRYING')?.reason).toContain('QcFailedError');
 
-    const prefix = outputPrefixFor(emu.outputBucket, job, job.dispatch!.attempt);
-    const hlsMaster = job.recipe!.packaging.includes('hls') ? `${prefix}hls/master.m3u8` : undefined;
-    const manifest: WorkerManifest = { jobId: exec.name, attempt: job.dispatch!.attempt, gpu: true, renditions: job.renditions.map((r) => ({ renditionId: r.renditionId, outputs: [`${prefix}${r.renditionId}.mp4`], bytes: 9, wallSec: 3 })), ...(hlsMaster ? { hlsMaster } : {}) };
-    for (const r of manifest.renditions) await deps.objects.writeText(r.outputs[0]!, 'mp4 bytes');
-    if (hlsMaster) await deps.objects.writeText(hlsMaster, '#EXTM3U');
-    await deps.objects.writeText(`${prefix}manifest.json`, JSON.stringify(manifest));
-    const change = encoderStateChangeOf(encoderEventSchema.parse({ source: 'aws.batch', 'detail-type': 'Batch Job State Change', time: new Date(now).toISOString(), detail: { jobId: job.dispatch!.externalId, status: 'SUCCEEDED', container: { exitCode: 0, environment: [{ name: 'MARQUEE_JOB_ID', value: exec.name }] } } }))!;
-    expect(await completeEncode(deps, change)).toBe('succeeded');
+    const { prefix } = await finishOnBatch(job);
     await exec.result;
     const done = (await deps.store.get(exec.name))!;
     expect(done.status).toBe('PUBLISHED');
