@@ -3,7 +3,7 @@ import { classifyContent, difficultyOf, rejectionReason, DEFAULT_SOURCE_LIMITS, 
 import { audioKindOf, audioSignalStats, parseEbur128Summary } from '../core/analysis/audio';
 import { FrameFeatureAccumulator, meanSaturation, median, noiseSigma } from '../core/analysis/frames';
 import { limitedToFullRange, OverviewAccumulator } from '../core/analysis/motion';
-import { samplingPlan, type SamplingOptions, type SamplingPlan } from '../core/analysis/sampling';
+import { samplingPlan, WHOLE_TITLE_OVERVIEW_SEC, type SamplingOptions, type SamplingPlan } from '../core/analysis/sampling';
 import type { AudioFeatures, ComplexityFeatures, ContentProfile, SourceInfo } from '../core/types';
 import type { ContentAnalyzer, ProbeOptions, Prober } from '../ports';
 import { ffmpegPath } from './binaries';
@@ -22,8 +22,11 @@ export const PROBE_X264_PARAMS = [
   'mbtree=0', 'qpmax=69', 'aq-mode=0',
 ].join(':');
 export const PROBE_CRF = 23;
-/** Titles up to this long are decoded once up to the last window instead of seeking to each. */
-export const SEQUENTIAL_DECODE_MAX_SEC = 30;
+/**
+ * Titles up to this long are decoded once up to the last window instead of seeking to each: the
+ * length up to which the plan scans a title whole, so the whole-title scan costs no extra decode.
+ */
+export const SEQUENTIAL_DECODE_MAX_SEC = WHOLE_TITLE_OVERVIEW_SEC;
 const PCM_RATE = 8000;
 
 export interface AnalyzerOptions {
